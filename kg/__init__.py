@@ -1,0 +1,1 @@
+"""cchc-kg: a knowledge graph of Vietnamese administrative-reform obligations."""
