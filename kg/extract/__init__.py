@@ -1,0 +1,26 @@
+"""Read one document into typed facts: metadata, citations, targets, duties, owners."""
+from __future__ import annotations
+
+from ..ingest import SourceText
+from ..model import Document
+from ..structure import parse
+from ..text import fold_aligned
+from .context import contexts
+from .targets import read_targets
+
+
+def extract_document(source: SourceText, doc_id: str) -> Document:
+    text = source.text
+    folded = fold_aligned(text)
+    root = parse(text)
+    ctxs = contexts(root)
+    doc = Document(id=doc_id, source=source.name, text=text, encoding=source.encoding,
+                   warnings=list(source.warnings))
+    counter = [0]
+    carry: dict = {}
+    for node in root.walk():
+        if node.kind in ("root", "implicit"):
+            continue
+        ctx = ctxs[id(node)]
+        doc.targets.extend(read_targets(text, folded, node, ctx, doc_id, counter, carry))
+    return doc

@@ -1,0 +1,100 @@
+"""Typed results of extraction: documents, targets, duties, citations, ownership.
+
+Every fact carries a `Span` into the clean NFC text of its document: the quote is
+always `text[start:end]`, so it is a verbatim substring of the source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AREAS = ("the_che", "thu_tuc_hanh_chinh", "to_chuc_bo_may", "che_do_cong_vu", "tai_chinh_cong",
+         "chinh_quyen_so", "chi_so", "khac")
+ROLES = ("lead", "coordinate", "implement", "monitor")
+COMPARATORS = (">=", ">", "=", "<=", "<", "reduce_by", "increase_by")
+UNITS = ("%", "rank", "count", "level")
+KINDS = ("nghi_quyet", "quyet_dinh", "chi_thi", "ke_hoach", "bao_cao", "bai_viet", "khac")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A body as named in one document: gazetteer id (or a pattern-made id) and names."""
+
+    id: str
+    name: str
+    name_en: str
+    type: str
+    known: bool
+    renamed_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: str          # normalised: 76/NQ-CP, 18-NQ/TW, 61/2018/NĐ-CP
+    kind: str | None     # nghi_quyet, quyet_dinh, nghi_dinh, ...
+    span: Span
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    area: str
+    year: int | None
+    value: float | None
+    value_max: float | None
+    unit: str
+    comparator: str
+    baseline: str | None
+    scope: str | None
+    metric: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    agency: Agency
+    role: str
+    area: str | None
+    task: str
+    span: Span
+    mention: Span
+
+
+@dataclass(frozen=True)
+class Ownership:
+    target_id: str
+    agency: Agency
+    rule: str            # actor-in-target, topic-lead, area-lead, document-lead
+    duty_id: str | None  # the duty the link rests on
+
+
+@dataclass
+class Document:
+    id: str
+    source: str
+    text: str = field(repr=False)
+    kind: str = "khac"
+    describes: str | None = None
+    number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+    province: str | None = None
+    period: str | None = None
+    signer: str | None = None
+    title: str | None = None
+    encoding: str = "utf-8"
+    citations: list[Citation] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    duties: list[Duty] = field(default_factory=list)
+    ownerships: list[Ownership] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def owners_of(self, target_id: str) -> list[Ownership]:
+        return [o for o in self.ownerships if o.target_id == target_id]
