@@ -99,7 +99,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
             s += 1
         while e > s and text[e - 1] in _DECOR + "\r":
             e -= 1
-        if e > s and not _RULE.match(text, s, e):
+        if e > s and text[s:e].strip() and not _RULE.match(text, s, e):
             lines.extend(_split_long(text, s, e))
     paras: list[list[int]] = []
     for s, e in lines:

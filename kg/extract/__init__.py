@@ -6,6 +6,7 @@ from ..model import Document
 from ..structure import parse
 from ..text import fold_aligned
 from .context import contexts
+from .duties import DutyReader
 from .targets import read_targets
 
 
@@ -18,9 +19,11 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
                    warnings=list(source.warnings))
     counter = [0]
     carry: dict = {}
+    duties = DutyReader(text, folded, doc_id)
     for node in root.walk():
         if node.kind in ("root", "implicit"):
             continue
         ctx = ctxs[id(node)]
         doc.targets.extend(read_targets(text, folded, node, ctx, doc_id, counter, carry))
+        doc.duties.extend(duties.read(node, ctx))
     return doc
