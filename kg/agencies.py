@@ -27,6 +27,7 @@ class AgencyEntry:
     aliases: tuple[str, ...] = ()
     renamed_to: str | None = None
     known: bool = True
+    portfolio: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def gazetteer() -> dict[str, AgencyEntry]:
     out = {}
     for a in raw["agency"]:
         out[a["id"]] = AgencyEntry(a["id"], a["vi"], a["en"], a["type"], tuple(a.get("aliases", ())),
-                                   a.get("renamed_to"))
+                                   a.get("renamed_to"), True, tuple(a.get("portfolio", ())))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..ingest import SourceText
 from ..model import Document
 from ..structure import parse
+from ..infer import infer_ownership
 from ..text import fold_aligned
 from .context import contexts
 from .duties import DutyReader
@@ -26,4 +27,5 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
         ctx = ctxs[id(node)]
         doc.targets.extend(read_targets(text, folded, node, ctx, doc_id, counter, carry))
         doc.duties.extend(duties.read(node, ctx))
+    doc.ownerships = infer_ownership(doc)
     return doc

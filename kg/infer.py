@@ -1,0 +1,103 @@
+"""Ownership: which body owns each target, by explicit rules that keep their basis.
+
+Rules, each recorded on the link with the duty it rests on:
+- ``actor``: the target's own sentence names the body that must reach it
+  ("đến hết năm 2022, ngành Tổ chức xây dựng Đảng triển khai phần mềm ...");
+- ``topic``: the target is on a subject in a body's portfolio (gazetteer) and the
+  document gives that body a duty on the same subject (health-service satisfaction
+  → Sở Y tế, ISO quality systems → Sở Khoa học và Công nghệ);
+- ``area-lead``: the body the document makes lead of the target's reform area
+  ("Sở Nội vụ chủ trì ... cải cách tổ chức bộ máy, cải cách chế độ công vụ");
+  failing a lead, the body that monitors that area;
+- ``document-lead``: for targets no rule above reaches, the body charged with reaching
+  the document's targets as a whole ("... triển khai thực hiện Nghị quyết ... đạt các
+  mục tiêu đề ra"), or else its standing lead ("là cơ quan thường trực").
+"""
+from __future__ import annotations
+
+import re
+
+from .agencies import by_id
+from .extract.areas import areas_named
+from .model import Document, Duty, Ownership, Target
+from .text import fold
+
+_SPECIFIC_TYPES = {"Department", "Office", "ServiceCentre", "Media", "CentralBranch", "PartyBoard", "PartyGroup",
+                   "PartyCommittee", "Front", "MassOrganisation", "PeoplesCommittee", "PeoplesCouncil", "Ministry"}
+_DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an)"
+
+
+def infer_ownership(doc: Document) -> list[Ownership]:
+    duties = [d for d in doc.duties if d.role != "coordinate"]
+    area_leads = _area_leads(duties)
+    doc_leads = _document_leads(duties)
+    out: list[Ownership] = []
+    for t in doc.targets:
+        links = _actors(doc, t, duties)
+        if not links:
+            links = _topic(t, duties)
+            for duty in area_leads.get(t.area, []):
+                links.append(Ownership(t.id, duty.agency, "area-lead", duty.id))
+            if not links:
+                links = [Ownership(t.id, d.agency, "document-lead", d.id) for d in doc_leads]
+        seen: set[str] = set()
+        for link in links:
+            if link.agency.id not in seen:
+                seen.add(link.agency.id)
+                out.append(link)
+    return out
+
+
+def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
+    ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
+    return start, (min(ends) if ends else len(text))
+
+
+def _actors(doc: Document, t: Target, duties: list[Duty]) -> list[Ownership]:
+    s, e = _sentence_bounds(doc.text, t.span.start)
+    return [Ownership(t.id, d.agency, "actor", d.id) for d in duties
+            if s <= d.mention.start < e and d.span.start >= s and d.role in ("lead", "implement")
+            and d.agency.type != "Generic"]
+
+
+def _topic(t: Target, duties: list[Duty]) -> list[Ownership]:
+    target_key = fold(t.span.quote + " " + t.metric)
+    out = []
+    for d in duties:
+        entry = by_id(d.agency.id)
+        if entry is None or not entry.portfolio or d.role not in ("lead", "implement", "monitor"):
+            continue
+        duty_key = fold(d.task + " " + d.span.quote)
+        for phrase in entry.portfolio:
+            key = fold(phrase)
+            if re.search(rf"\b{re.escape(key)}\b", target_key) and re.search(rf"\b{re.escape(key)}\b", duty_key):
+                out.append(Ownership(t.id, d.agency, "topic", d.id))
+                break
+    return out
+
+
+def _area_leads(duties: list[Duty]) -> dict[str, list[Duty]]:
+    leads: dict[str, list[Duty]] = {}
+    monitors: dict[str, list[Duty]] = {}
+    for d in duties:
+        if d.agency.type not in _SPECIFIC_TYPES:
+            continue
+        head = d.task[:160]
+        for area in areas_named(head):
+            if d.role == "lead":
+                leads.setdefault(area, []).append(d)
+            elif d.role == "monitor":
+                monitors.setdefault(area, []).append(d)
+    for area, ds in monitors.items():
+        leads.setdefault(area, ds)
+    return leads
+
+
+def _document_leads(duties: list[Duty]) -> list[Duty]:
+    charged = [d for d in duties if d.role == "lead" and d.agency.type != "Generic"
+               and re.search(_DOC_WORDS, fold(d.task)) and re.search(r"\b(?:muc tieu|chi tieu)\b", fold(d.task))]
+    if charged:
+        return charged[:1]
+    standing = [d for d in duties if d.role == "lead" and "thuong truc" in fold(d.task[:60])]
+    return standing[:1]
