@@ -30,12 +30,13 @@ _DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an)"
 def infer_ownership(doc: Document) -> list[Ownership]:
     duties = [d for d in doc.duties if d.role != "coordinate"]
     area_leads = _area_leads(duties)
+    topical = [d for d in doc.duties if d.agency.type != "Generic"]
     doc_leads = _document_leads(duties)
     out: list[Ownership] = []
     for t in doc.targets:
         links = _actors(doc, t, duties)
         if not links:
-            links = _topic(t, duties)
+            links = _topic(t, topical, area_leads)
             for duty in area_leads.get(t.area, []):
                 links.append(Ownership(t.id, duty.agency, "area-lead", duty.id))
             if not links:
@@ -61,20 +62,44 @@ def _actors(doc: Document, t: Target, duties: list[Duty]) -> list[Ownership]:
             and d.agency.type != "Generic"]
 
 
-def _topic(t: Target, duties: list[Duty]) -> list[Ownership]:
-    target_key = fold(t.span.quote + " " + t.metric)
+def _topic(t: Target, duties: list[Duty], area_leads: dict[str, list[Duty]]) -> list[Ownership]:
+    """Bodies whose portfolio the target is on and whom the document tasks with that subject.
+
+    The lead of another area only joins through a digital-government target: documents
+    give the digital side of every area to one body and the subject side to its lead.
+    """
+    target_words = re.findall(r"\w+", fold(t.span.quote + " " + t.metric))
+    leading = {d.agency.id: area for area, ds in area_leads.items() for d in ds}
     out = []
     for d in duties:
         entry = by_id(d.agency.id)
-        if entry is None or not entry.portfolio or d.role not in ("lead", "implement", "monitor"):
+        if entry is None or not entry.portfolio:
             continue
-        duty_key = fold(d.task + " " + d.span.quote)
+        if d.agency.id in leading and leading[d.agency.id] != t.area and t.area != "chinh_quyen_so":
+            continue
+        duty_words = re.findall(r"\w+", fold(d.task + " " + d.span.quote))
         for phrase in entry.portfolio:
-            key = fold(phrase)
-            if re.search(rf"\b{re.escape(key)}\b", target_key) and re.search(rf"\b{re.escape(key)}\b", duty_key):
+            key = re.findall(r"\w+", fold(phrase))
+            if _near(key, target_words) and _near(key, duty_words):
                 out.append(Ownership(t.id, d.agency, "topic", d.id))
                 break
     return out
+
+
+def _near(phrase: list[str], words: list[str]) -> bool:
+    """All words of the phrase, in order, within a window of len(phrase) + 2 words."""
+    n = len(phrase)
+    for i, w in enumerate(words):
+        if w != phrase[0]:
+            continue
+        j, k = 1, i + 1
+        while j < n and k < min(len(words), i + n + 2):
+            if words[k] == phrase[j]:
+                j += 1
+            k += 1
+        if j == n:
+            return True
+    return False
 
 
 def _area_leads(duties: list[Duty]) -> dict[str, list[Duty]]:

@@ -6,8 +6,10 @@ from ..model import Document
 from ..structure import parse
 from ..infer import infer_ownership
 from ..text import fold_aligned
+from .citations import read_citations
 from .context import contexts
 from .duties import DutyReader
+from .metadata import read_metadata
 from .targets import read_targets
 
 
@@ -18,6 +20,8 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     ctxs = contexts(root)
     doc = Document(id=doc_id, source=source.name, text=text, encoding=source.encoding,
                    warnings=list(source.warnings))
+    read_metadata(doc)
+    doc.citations = read_citations(text, exclude={n for n in (doc.number,) if n})
     counter = [0]
     carry: dict = {}
     duties = DutyReader(text, folded, doc_id)

@@ -248,7 +248,7 @@ class DutyReader:
             cut = self.text.rfind(",", qs, qs + 400)
             qe = cut if cut > qs + 60 else qs + 400
             qs, qe = _trim(self.text, qs, qe)
-        task = re.sub(r"\s+", " ", self.text[ts:te]).strip(" ,.;:")[:300]
+        task = re.sub(r"\s+", " ", self.text[ts:te]).strip(" ,.;:")[:600]
         area = keyword_area(task)
         out, seen = [], set()
         for m in agencies:

@@ -1,0 +1,35 @@
+"""Citations of other legal instruments, normalised (76/NQ-CP, 18-NQ/TW, 61/2018/NĐ-CP)."""
+from __future__ import annotations
+
+import re
+
+from ..model import Citation, Span
+
+DOC_NUMBER = re.compile(
+    r"(?<![\w/.-])(\d{1,4})(?:/(\d{4}))?([/-])([A-ZĐ]{1,6}(?:[-/][A-ZĐ][A-Za-zĐđ]{0,7}){1,3})(?![\w/])"
+)
+_KIND_CODES = {"NQ": "nghi_quyet", "QĐ": "quyet_dinh", "NĐ": "nghi_dinh", "CT": "chi_thi", "KH": "ke_hoach",
+               "TT": "thong_tu", "BC": "bao_cao", "TB": "thong_bao", "KL": "ket_luan", "QĐi": "quy_dinh",
+               "HD": "huong_dan", "CV": "cong_van", "L": "luat"}
+
+
+def normalise(m: re.Match[str]) -> str:
+    number, year, sep, code = m.group(1), m.group(2), m.group(3), m.group(4)
+    return f"{number}/{year}/{code}" if year else f"{number}{sep}{code}"
+
+
+def kind_of(code: str) -> str | None:
+    head = re.split(r"[-/]", code)[0]
+    if "/" in code and code.split("/")[0] in _KIND_CODES and "-" not in code.split("/")[0]:
+        head = code.split("/")[0]
+    return _KIND_CODES.get(head)
+
+
+def read_citations(text: str, exclude: set[str]) -> list[Citation]:
+    seen: dict[str, Citation] = {}
+    for m in DOC_NUMBER.finditer(text):
+        number = normalise(m)
+        if number in exclude or number in seen:
+            continue
+        seen[number] = Citation(number=number, kind=kind_of(m.group(4)), span=Span(m.start(), m.end(), m.group()))
+    return list(seen.values())

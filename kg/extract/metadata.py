@@ -1,0 +1,174 @@
+"""Document metadata: kind, number, date, issuer, province, period, signer.
+
+An instrument states its own kind in a title line ("NGHỊ QUYẾT", "QUYẾT ĐỊNH:"), its
+number in a "Số: 2703/QĐ-UBND" header and its date in "Tiền Giang, ngày 18 tháng 10
+năm 2021".  A text with none of that which reports that a body "đã ban hành Nghị quyết
+số 60-NQ/TU" is an article about that instrument: kind ``bai_viet``, and number and
+date are those of the instrument it describes.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from importlib.resources import files
+
+from ..model import Document
+from ..text import fold, fold_aligned
+from .citations import DOC_NUMBER, kind_of, normalise
+
+_TITLES = {"nghi quyet": "nghi_quyet", "quyet dinh": "quyet_dinh", "chi thi": "chi_thi", "ke hoach": "ke_hoach",
+           "bao cao": "bao_cao"}
+_TITLE_LINE = re.compile(r"^\W*(nghi quyet|quyet dinh|chi thi|ke hoach|bao cao)\W*$", re.MULTILINE)
+_OWN_NUMBER = re.compile(r"(?:^|\|)\W*so\s*:?\s*(?=\d)", re.MULTILINE)
+_DATE_LINE = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})")
+_ARTICLE_SIGNS = re.compile(r"(?:^|\n)\s*(?:nguon\s*:|you are currently viewing|\(con nua\)|bai \d+\s*:|theo\s+[^\n]{0,40}\.vn)")
+_ISSUED = re.compile(r"(?:da\s+)?ban hanh\s+(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s+)?")
+_PERIOD = re.compile(r"giai doan\s+(20\d\d)\s*[-–]\s*(20\d\d)")
+_ISSUERS = re.compile(r"^\W*((?:uy ban nhan dan|hoi dong nhan dan|tinh uy|thanh uy|ban thuong vu|ban chap hanh)[^\n|]*)$",
+                      re.MULTILINE)
+_HEADER_CHARS = 1800
+
+
+@lru_cache(maxsize=1)
+def provinces() -> list[str]:
+    raw = files("kg").joinpath("data/provinces.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def read_metadata(doc: Document) -> None:
+    text = doc.text
+    folded = fold_aligned(text)
+    header = folded[:_HEADER_CHARS]
+    own = _own_number(text, header)
+    title = _TITLE_LINE.search(header)
+    if own:
+        doc.number = own
+        doc.kind = kind_of(own.split("/", 1)[-1] if "/" in own else own) or (
+            _TITLES[title.group(1)] if title else "khac")
+    elif title:
+        doc.kind = _TITLES[title.group(1)]
+    described = None
+    if not own and (not title or _ARTICLE_SIGNS.search(folded)):
+        described = _described(text, folded)
+        if described or _ARTICLE_SIGNS.search(folded):
+            doc.kind = "bai_viet"
+    if described:
+        doc.describes, doc.number, doc.date, doc.issuer = described
+    else:
+        doc.describes = doc.kind
+        m = _DATE_LINE.search(header)
+        if m:
+            doc.date = f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+        doc.issuer = _issuer(text, header)
+    doc.province = _province(text, folded)
+    if doc.kind != "bai_viet":
+        doc.signer = _signer(text)
+    doc.title = _title(text, folded, title)
+    doc.period = _period(fold(doc.title or "")) or _period(folded)
+
+
+def _own_number(text: str, header: str) -> str | None:
+    for m in _OWN_NUMBER.finditer(header):
+        n = DOC_NUMBER.match(text, m.end())
+        if n:
+            return normalise(n)
+    return None
+
+
+def _described(text: str, folded: str) -> tuple[str, str, str | None, str | None] | None:
+    """(kind, number, date, issuer) of the instrument an article reports on."""
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[str, str | None, str | None]] = {}
+    for m in _ISSUED.finditer(folded):
+        n = DOC_NUMBER.match(text, m.end())
+        if not n:
+            continue
+        number = normalise(n)
+        counts[number] += 1
+        if number not in first:
+            date = None
+            d = re.match(r"\s*,?\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", folded[n.end():n.end() + 30])
+            if d:
+                date = f"{int(d.group(3)):04d}-{int(d.group(2)):02d}-{int(d.group(1)):02d}"
+            issuer = _issuer_before(text, folded, m.start())
+            first[number] = (_TITLES[m.group(1)], date, issuer)
+    if not counts:
+        return None
+    for number in list(counts):
+        counts[number] += len(re.findall(re.escape(fold(number)), folded))
+    number = counts.most_common(1)[0][0]
+    kind, date, issuer = first[number]
+    return kind, number, date, issuer
+
+
+def _issuer_before(text: str, folded: str, pos: int) -> str | None:
+    window = folded[max(0, pos - 80):pos]
+    m = re.search(r"((?:ban thuong vu|ban chap hanh|tinh uy|thanh uy|uy ban nhan dan|hoi dong nhan dan)[^,.;]*?)\s*(?:da\s*)?$",
+                  window)
+    if not m:
+        return None
+    start = max(0, pos - 80) + m.start(1)
+    return re.sub(r"\s+", " ", text[start:max(0, pos - 80) + m.end(1)]).strip()
+
+
+def _issuer(text: str, header: str) -> str | None:
+    for m in _ISSUERS.finditer(header):
+        raw = text[m.start(1):m.end(1)].strip(" *|")
+        if len(raw) > 8 and not fold(raw).startswith("cong hoa"):
+            return _titlecase(raw)
+    return None
+
+
+def _titlecase(raw: str) -> str:
+    if not raw.isupper():
+        return raw
+    words = raw.lower().split()
+    out = " ".join(words)
+    out = out[:1].upper() + out[1:]
+    for name in provinces():
+        out = re.sub(re.escape(name.lower()), name, out)
+    return out.replace("tỉnh ủy", "Tỉnh ủy")
+
+
+def _province(text: str, folded: str) -> str | None:
+    counts: Counter[str] = Counter()
+    for name in provinces():
+        key = fold(name)
+        hits = len(re.findall(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded))
+        if hits:
+            counts[name] += hits
+    if not counts:
+        return None
+    best = counts.most_common(1)[0][0]
+    return "Hồ Chí Minh" if best == "Thành phố Hồ Chí Minh" else best
+
+
+def _period(folded: str) -> str | None:
+    counts: Counter[tuple[str, str]] = Counter(_PERIOD.findall(folded[:20000]))
+    if not counts:
+        return None
+    (a, b), _ = max(counts.items(), key=lambda kv: (kv[1], kv[0][1]))
+    return f"{a}-{b}"
+
+
+def _signer(text: str) -> str | None:
+    tail = text[-600:]
+    lines = [ln.strip(" *\t") for ln in tail.splitlines() if ln.strip(" *\t")]
+    for line in reversed(lines[-4:]):
+        words = line.split()
+        if 2 <= len(words) <= 5 and all(w[:1].isupper() for w in words) and not line.isupper() \
+                and not re.search(r"[\d:/(]", line):
+            return line
+    return None
+
+
+def _title(text: str, folded: str, title: re.Match[str] | None) -> str | None:
+    if title:
+        after = text[title.end():title.end() + 400]
+        for line in after.splitlines():
+            line = line.strip(" *#|")
+            if len(line) > 20 and not line.isupper() or fold(line).startswith("ve "):
+                return line[:300]
+    first = next((ln.strip(" *#|") for ln in text.splitlines() if len(ln.strip()) > 20), None)
+    return first[:300] if first else None
