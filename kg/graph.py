@@ -1,0 +1,217 @@
+"""Model → RDF: one named graph per document, plus the gazetteer's agency kinds.
+
+IRIs are stable and readable: ``id/doc/<file stem>``, ``id/target/<doc>-t3``,
+``id/agency/<province>/<gazetteer id>`` (an agency in one province, classified by the
+province-independent kind ``id/agency-kind/<gazetteer id>``).
+"""
+from __future__ import annotations
+
+import re
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
+
+from .agencies import gazetteer
+from .model import Agency, Document, Span
+from .text import fold
+from .vocab import (CCHC, ELI, ID, OA, agency_type_iri, area_iri, comparator_iri, kind_iri, role_iri, rule_iri,
+                    scope_iri, unit_iri)
+
+ONTOLOGY_GRAPH = ID["graph/ontology"]
+GAZETTEER_GRAPH = ID["graph/gazetteer"]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "x"
+
+
+def doc_iri(doc_id: str) -> URIRef:
+    return ID[f"doc/{doc_id}"]
+
+
+def doc_graph_iri(doc_id: str) -> URIRef:
+    return ID[f"graph/doc/{doc_id}"]
+
+
+def agency_iri(agency: Agency, province: str | None) -> URIRef:
+    return ID[f"agency/{slug(province) if province else 'unknown'}/{agency.id}"]
+
+
+def agency_kind_iri(agency_id: str) -> URIRef:
+    return ID[f"agency-kind/{agency_id}"]
+
+
+def instrument_iri(number: str) -> URIRef:
+    return ID[f"instrument/{slug(number)}"]
+
+
+def gazetteer_graph() -> Graph:
+    """Agency kinds (one SKOS concept per gazetteer body) with labels, abbreviations, renamings."""
+    g = Graph()
+    for entry in gazetteer().values():
+        k = agency_kind_iri(entry.id)
+        g.add((k, RDF.type, SKOS.Concept))
+        g.add((k, SKOS.inScheme, CCHC.AgencyKinds))
+        g.add((k, SKOS.broader, agency_type_iri(entry.type)))
+        g.add((k, SKOS.prefLabel, Literal(entry.vi, lang="vi")))
+        g.add((k, SKOS.prefLabel, Literal(entry.en, lang="en")))
+        g.add((k, SKOS.notation, Literal(entry.id)))
+        for alias in entry.aliases:
+            g.add((k, SKOS.altLabel, Literal(alias, lang="vi")))
+        if entry.renamed_to:
+            g.add((k, CCHC.renamedTo, agency_kind_iri(entry.renamed_to)))
+            event = ID[f"change/{entry.id}"]
+            g.add((event, RDF.type, ORG.ChangeEvent))
+            g.add((event, RDFS.label, Literal(f"{entry.vi} → {gazetteer()[entry.renamed_to].vi} (2025)", lang="vi")))
+            g.add((event, PROV.used, k))
+            g.add((event, PROV.generated, agency_kind_iri(entry.renamed_to)))
+    return g
+
+
+def document_graph(doc: Document) -> Graph:
+    g = Graph()
+    d = doc_iri(doc.id)
+    g.add((d, RDF.type, CCHC.Document))
+    if doc.kind == "bai_viet":
+        g.add((d, RDF.type, CCHC.Article))
+        if doc.number:
+            described = instrument_iri(doc.number)
+            g.add((d, CCHC.describes, described))
+            g.add((described, RDF.type, ELI.LegalResource))
+            g.add((described, ELI.id_local, Literal(doc.number)))
+            if doc.date:
+                g.add((described, ELI.date_document, Literal(doc.date, datatype=XSD.date)))
+            if doc.describes:
+                g.add((described, CCHC.documentKind, kind_iri(doc.describes)))
+    else:
+        g.add((d, RDF.type, ELI.LegalResource))
+        if doc.number:
+            g.add((d, ELI.id_local, Literal(doc.number)))
+            g.add((instrument_iri(doc.number), RDFS.seeAlso, d))
+        if doc.date:
+            g.add((d, ELI.date_document, Literal(doc.date, datatype=XSD.date)))
+    g.add((d, CCHC.fileName, Literal(doc.source)))
+    g.add((d, CCHC.documentKind, kind_iri(doc.kind)))
+    if doc.title:
+        g.add((d, DCTERMS.title, Literal(doc.title, lang="vi")))
+    if doc.issuer:
+        g.add((d, DCTERMS.creator, Literal(doc.issuer, lang="vi")))
+    if doc.signer:
+        g.add((d, CCHC.signer, Literal(doc.signer)))
+    if doc.period:
+        g.add((d, CCHC.period, Literal(doc.period)))
+    if doc.province:
+        p = ID[f"province/{slug(doc.province)}"]
+        g.add((d, CCHC.province, p))
+        g.add((p, RDF.type, CCHC.Province))
+        g.add((p, SKOS.prefLabel, Literal(doc.province, lang="vi")))
+    for c in doc.citations:
+        cited = instrument_iri(c.number)
+        g.add((d, ELI.cites, cited))
+        g.add((cited, RDF.type, ELI.LegalResource))
+        g.add((cited, ELI.id_local, Literal(c.number)))
+        if c.kind:
+            g.add((cited, ELI.type_document, Literal(c.kind)))
+
+    agencies: dict[str, URIRef] = {}
+
+    def agency(a: Agency) -> URIRef:
+        if a.id in agencies:
+            return agencies[a.id]
+        node = agency_iri(a, doc.province)
+        agencies[a.id] = node
+        g.add((node, RDF.type, ORG.Organization))
+        label = f"{a.name} ({doc.province})" if doc.province else a.name
+        g.add((node, SKOS.prefLabel, Literal(a.name, lang="vi")))
+        g.add((node, RDFS.label, Literal(label, lang="vi")))
+        if a.name_en:
+            g.add((node, SKOS.prefLabel, Literal(a.name_en, lang="en")))
+        kind = agency_kind_iri(a.id)
+        g.add((node, ORG.classification, kind))
+        g.add((node, CCHC.inGazetteer, Literal(a.known)))
+        if not a.known:
+            g.add((kind, RDF.type, SKOS.Concept))
+            g.add((kind, SKOS.prefLabel, Literal(a.name, lang="vi")))
+            g.add((kind, SKOS.broader, agency_type_iri(a.type)))
+            g.add((kind, SKOS.inScheme, CCHC.AgencyKinds))
+        if doc.province:
+            g.add((node, CCHC.province, ID[f"province/{slug(doc.province)}"]))
+        return node
+
+    for t in doc.targets:
+        node = ID[f"target/{t.id}"]
+        g.add((node, RDF.type, CCHC.Target))
+        g.add((node, CCHC.statedIn, d))
+        g.add((d, CCHC.states, node))
+        g.add((node, CCHC.area, area_iri(t.area)))
+        g.add((node, CCHC.unit, unit_iri(t.unit)))
+        g.add((node, CCHC.comparator, comparator_iri(t.comparator)))
+        if t.value is not None:
+            g.add((node, CCHC.value, Literal(_decimal(t.value), datatype=XSD.decimal)))
+        if t.value_max is not None:
+            g.add((node, CCHC.valueMax, Literal(_decimal(t.value_max), datatype=XSD.decimal)))
+        if t.year is not None:
+            g.add((node, CCHC.deadline, Literal(str(t.year), datatype=XSD.gYear)))
+        else:
+            g.add((node, CCHC.noDeadline, Literal(True)))
+        if t.baseline:
+            g.add((node, CCHC.baseline, Literal(t.baseline)))
+        if t.scope:
+            g.add((node, CCHC.scope, scope_iri(t.scope)))
+        g.add((node, CCHC.metric, Literal(t.metric, lang="vi")))
+        g.add((node, RDFS.label, Literal(_target_label(t), lang="vi")))
+        g.add((node, CCHC.source, _span(g, doc, t.span)))
+
+    for duty in doc.duties:
+        node = ID[f"duty/{duty.id}"]
+        g.add((node, RDF.type, CCHC.Duty))
+        g.add((node, CCHC.agency, agency(duty.agency)))
+        g.add((node, CCHC.role, role_iri(duty.role)))
+        if duty.area:
+            g.add((node, CCHC.area, area_iri(duty.area)))
+        g.add((node, CCHC.task, Literal(duty.task, lang="vi")))
+        g.add((node, CCHC.statedIn, d))
+        g.add((node, CCHC.source, _span(g, doc, duty.span)))
+
+    for o in doc.ownerships:
+        target = ID[f"target/{o.target_id}"]
+        owner = agency(o.agency)
+        node = ID[f"ownership/{o.target_id}-{o.agency.id}"]
+        g.add((node, RDF.type, CCHC.Ownership))
+        g.add((node, CCHC.target, target))
+        g.add((node, CCHC.owner, owner))
+        g.add((node, CCHC.rule, rule_iri(o.rule)))
+        if o.duty_id:
+            g.add((node, PROV.wasDerivedFrom, ID[f"duty/{o.duty_id}"]))
+        g.add((target, CCHC.ownedBy, owner))
+    return g
+
+
+def _decimal(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _target_label(t) -> str:
+    if t.value is None:
+        return t.metric[:120]
+    value = _decimal(t.value) + (f"–{_decimal(t.value_max)}" if t.value_max is not None else "")
+    unit = "%" if t.unit == "%" else f" ({t.unit})"
+    return f"{t.comparator} {value}{unit} {t.metric[:100]}".strip()
+
+
+def _span(g: Graph, doc: Document, span: Span) -> URIRef:
+    node = ID[f"span/{doc.id}/{span.start}-{span.end}"]
+    if (node, RDF.type, OA.SpecificResource) in g:
+        return node
+    g.add((node, RDF.type, OA.SpecificResource))
+    g.add((node, OA.hasSource, doc_iri(doc.id)))
+    quote = ID[f"span/{doc.id}/{span.start}-{span.end}#quote"]
+    pos = ID[f"span/{doc.id}/{span.start}-{span.end}#position"]
+    g.add((node, OA.hasSelector, quote))
+    g.add((quote, RDF.type, OA.TextQuoteSelector))
+    g.add((quote, OA.exact, Literal(span.quote)))
+    g.add((node, OA.hasSelector, pos))
+    g.add((pos, RDF.type, OA.TextPositionSelector))
+    g.add((pos, OA.start, Literal(span.start, datatype=XSD.integer)))
+    g.add((pos, OA.end, Literal(span.end, datatype=XSD.integer)))
+    return node

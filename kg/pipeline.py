@@ -1,0 +1,105 @@
+"""Build: documents in, a validated-shape RDF store out."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from .errors import KGError, SourceDecodeError
+from .extract import extract_document
+from .graph import GAZETTEER_GRAPH, ONTOLOGY_GRAPH, doc_graph_iri, document_graph, gazetteer_graph, slug
+from .ingest import SUPPORTED_SUFFIXES, read_source
+from .model import Document
+from .resources import ontology_text
+from .store import write_store
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    triples: int = 0
+
+
+def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Supported files under the given files or directories, in a stable order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise KGError(f"{p}: no such file or directory")
+    if not out:
+        raise KGError("no documents to build: give a directory with .txt, .md, .html or .docx files")
+    return out
+
+
+def read_documents(files: list[Path], skip_invalid: bool = False,
+                   progress: Callable[[Path], None] | None = None) -> tuple[list[Document], list[str]]:
+    docs: list[Document] = []
+    skipped: list[str] = []
+    used: set[str] = set()
+    for f in files:
+        if progress:
+            progress(f)
+        try:
+            source = read_source(f)
+        except SourceDecodeError as e:
+            if not skip_invalid:
+                raise
+            skipped.append(str(e))
+            continue
+        doc_id = slug(f.stem).replace("-", "_") if f.stem else "doc"
+        base, n = doc_id, 2
+        while doc_id in used:
+            doc_id, n = f"{base}_{n}", n + 1
+        used.add(doc_id)
+        docs.append(extract_document(source, doc_id))
+    return docs, skipped
+
+
+def to_nquads(docs: list[Document]) -> bytes:
+    ds = Dataset()
+    onto = Graph()
+    onto.parse(data=ontology_text(), format="turtle")
+    _copy(onto, ds.graph(ONTOLOGY_GRAPH))
+    _copy(gazetteer_graph(), ds.graph(GAZETTEER_GRAPH))
+    for doc in docs:
+        _copy(document_graph(doc), ds.graph(doc_graph_iri(doc.id)))
+    return ds.serialize(format="nquads", encoding="utf-8")
+
+
+def _copy(src: Graph, dst: Graph) -> None:
+    for triple in src:
+        dst.add(triple)
+
+
+def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = False,
+          progress: Callable[[Path], None] | None = None) -> BuildReport:
+    """Read every document, extract facts, write the store atomically; return what happened."""
+    files = corpus_files(corpus)
+    docs, skipped = read_documents(files, skip_invalid, progress)
+    if not docs:
+        raise KGError("no readable documents: nothing was built; the previous store is unchanged")
+    warnings = []
+    for d in docs:
+        warnings.extend(f"{d.source}: {w}" for w in d.warnings)
+        if not d.targets:
+            warnings.append(f"{d.source}: no targets found")
+        if not d.duties:
+            warnings.append(f"{d.source}: no agencies with duties found")
+        unknown = sorted({x.agency.name for x in d.duties if not x.agency.known})
+        if unknown:
+            warnings.append(f"{d.source}: bodies not in the gazetteer (kept, flagged): {', '.join(unknown)}")
+    info = {"documents": [d.source for d in docs], "skipped": skipped, "format": 1}
+    path = write_store(out, to_nquads(docs), info)
+    from .store import open_store
+    report = BuildReport(store=path, documents=docs, skipped=skipped, warnings=warnings)
+    report.triples = len(open_store(path))
+    return report

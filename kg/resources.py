@@ -1,0 +1,25 @@
+"""Files that travel with the package: ontology, shapes, queries, gazetteer."""
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+
+def ontology_dir() -> Traversable:
+    """`ontology/` inside the installed wheel (kg/ontology), or the checkout's top-level one."""
+    packaged = files("kg").joinpath("ontology")
+    if packaged.is_dir():
+        return packaged
+    return files("kg").joinpath("..", "ontology")
+
+
+def ontology_text() -> str:
+    return ontology_dir().joinpath("cchc.ttl").read_text(encoding="utf-8")
+
+
+def shapes_text() -> str:
+    return ontology_dir().joinpath("shapes.ttl").read_text(encoding="utf-8")
+
+
+def query_text(name: str) -> str:
+    return files("kg").joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
