@@ -68,7 +68,7 @@ def _alias_regex(alias: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _matcher() -> tuple[re.Pattern[str], list[AgencyEntry]]:
+def _matcher() -> tuple[re.Pattern[str], list[AgencyEntry], re.Pattern[str]]:
     pairs: list[tuple[str, AgencyEntry]] = []
     for entry in gazetteer().values():
         for name in (entry.vi, *entry.aliases):
@@ -78,7 +78,9 @@ def _matcher() -> tuple[re.Pattern[str], list[AgencyEntry]]:
     for i, (name, _) in enumerate(pairs):
         groups.append(f"(?P<a{i}>{_alias_regex(name)})")
     pattern = re.compile(r"(?<![a-z0-9&])(?:" + "|".join(groups) + r")(?![a-z0-9&])")
-    return pattern, [e for _, e in pairs]
+    firsts = sorted({re.split(r"[\s,&-]+", fold(name))[0] for name, _ in pairs}, key=len, reverse=True)
+    first = re.compile(r"(?<![a-z0-9&])(?:" + "|".join(re.escape(w) for w in firsts) + r")(?![a-z0-9])")
+    return pattern, [e for _, e in pairs], first
 
 
 _UNKNOWN = re.compile(
@@ -97,12 +99,19 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
     """Every agency named in text[start:end], in order, without overlaps."""
     end = len(text) if end is None else end
     folded = fold_aligned(text[start:end])
-    pattern, entries = _matcher()
+    pattern, entries, first = _matcher()
     found: list[Mention] = []
-    for m in pattern.finditer(folded):
+    pos = 0
+    for cand in first.finditer(folded):
+        if cand.start() < pos:
+            continue
+        m = pattern.match(folded, cand.start())
+        if m is None:
+            continue
         entry = entries[int(m.lastgroup[1:])]
         s, e = start + m.start(), start + m.end()
         found.append(Mention(entry, s, e, text[s:e]))
+        pos = m.end()
     taken = [(m.start, m.end) for m in found]
     for head in _HEAD.finditer(text, start, end):
         m = _UNKNOWN.match(text, head.start(), end)

@@ -16,6 +16,7 @@ Rules, each recorded on the link with the duty it rests on:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .agencies import by_id
 from .extract.areas import areas_named
@@ -28,13 +29,14 @@ _DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an)"
 
 
 def infer_ownership(doc: Document) -> list[Ownership]:
-    duties = [d for d in doc.duties if d.role != "coordinate"]
+    duties = sorted((d for d in doc.duties if d.role != "coordinate"), key=lambda d: d.mention.start)
+    starts = [d.mention.start for d in duties]
     area_leads = _area_leads(duties)
-    topical = [d for d in doc.duties if d.agency.type != "Generic"]
+    topical = _portfolio_duties([d for d in doc.duties if d.agency.type != "Generic"])
     doc_leads = _document_leads(duties)
     out: list[Ownership] = []
     for t in doc.targets:
-        links = _actors(doc, t, duties)
+        links = _actors(doc, t, duties, starts)
         if not links:
             links = _topic(t, topical, area_leads)
             for duty in area_leads.get(t.area, []):
@@ -49,17 +51,18 @@ def infer_ownership(doc: Document) -> list[Ownership]:
     return out
 
 
-def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
-    ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
-    return start, (min(ends) if ends else len(text))
+def _sentence_bounds(text: str, pos: int, reach: int = 3000) -> tuple[int, int]:
+    lo, hi = max(0, pos - reach), min(len(text), pos + reach)
+    start = max(text.rfind(". ", lo, pos), text.rfind("\n", lo, pos), lo - 1) + 1
+    ends = [i for i in (text.find(". ", pos, hi), text.find("\n", pos, hi)) if i >= 0]
+    return start, (min(ends) if ends else hi)
 
 
-def _actors(doc: Document, t: Target, duties: list[Duty]) -> list[Ownership]:
+def _actors(doc: Document, t: Target, duties: list[Duty], starts: list[int]) -> list[Ownership]:
     s, e = _sentence_bounds(doc.text, t.span.start)
-    return [Ownership(t.id, d.agency, "actor", d.id) for d in duties
-            if s <= d.mention.start < e and d.span.start >= s and d.role in ("lead", "implement")
-            and d.agency.type != "Generic"]
+    lo, hi = bisect_left(starts, s), bisect_left(starts, e)
+    return [Ownership(t.id, d.agency, "actor", d.id) for d in duties[lo:hi]
+            if d.span.start >= s and d.role in ("lead", "implement") and d.agency.type != "Generic"]
 
 
 def _topic(t: Target, duties: list[Duty], area_leads: dict[str, list[Duty]]) -> list[Ownership]:
@@ -71,18 +74,25 @@ def _topic(t: Target, duties: list[Duty], area_leads: dict[str, list[Duty]]) -> 
     target_words = re.findall(r"\w+", fold(t.span.quote + " " + t.metric))
     leading = {d.agency.id: area for area, ds in area_leads.items() for d in ds}
     out = []
+    for d, phrases in duties:
+        if d.agency.id in leading and leading[d.agency.id] != t.area and t.area != "chinh_quyen_so":
+            continue
+        if any(_near(key, target_words) for key in phrases):
+            out.append(Ownership(t.id, d.agency, "topic", d.id))
+    return out
+
+
+def _portfolio_duties(duties: list[Duty]) -> list[tuple[Duty, list[list[str]]]]:
+    """Each duty with the portfolio phrases of its body that its own text mentions."""
+    out = []
     for d in duties:
         entry = by_id(d.agency.id)
         if entry is None or not entry.portfolio:
             continue
-        if d.agency.id in leading and leading[d.agency.id] != t.area and t.area != "chinh_quyen_so":
-            continue
         duty_words = re.findall(r"\w+", fold(d.task + " " + d.span.quote))
-        for phrase in entry.portfolio:
-            key = re.findall(r"\w+", fold(phrase))
-            if _near(key, target_words) and _near(key, duty_words):
-                out.append(Ownership(t.id, d.agency, "topic", d.id))
-                break
+        phrases = [key for key in (re.findall(r"\w+", fold(p)) for p in entry.portfolio) if _near(key, duty_words)]
+        if phrases:
+            out.append((d, phrases))
     return out
 
 

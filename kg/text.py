@@ -33,9 +33,13 @@ def _fold_char(ch: str) -> str:
     return base
 
 
+_RANGES = ((0x00, 0x250), (0x300, 0x370), (0x1E00, 0x1F00), (0x2000, 0x2070))
+_TABLE = {cp: _fold_char(chr(cp)) for lo, hi in _RANGES for cp in range(lo, hi) if _fold_char(chr(cp)) != chr(cp)}
+
+
 def fold_aligned(text: str) -> str:
     """Fold each character to one character: same length as `text`, offsets kept."""
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_TABLE)
 
 
 def fold(text: str) -> str:

@@ -13,6 +13,9 @@ from .metadata import read_metadata
 from .targets import read_targets
 
 
+MAX_FACTS = 5000  # a real plan states a few hundred; this bounds the work on hostile input
+
+
 def extract_document(source: SourceText, doc_id: str) -> Document:
     text = source.text
     folded = fold_aligned(text)
@@ -28,6 +31,9 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     for node in root.walk():
         if node.kind in ("root", "implicit"):
             continue
+        if len(doc.targets) + len(doc.duties) > MAX_FACTS:
+            doc.warnings.append(f"more than {MAX_FACTS} facts: the rest of the document was not read")
+            break
         ctx = ctxs[id(node)]
         doc.targets.extend(read_targets(text, folded, node, ctx, doc_id, counter, carry))
         doc.duties.extend(duties.read(node, ctx))

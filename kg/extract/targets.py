@@ -114,6 +114,7 @@ def _numeric_targets(text, cf, cs, ce, numbers, ctx, lead_year, doc_id, counter)
     levels = [m for m in _SCOPE.finditer(cf)]
     prev_cmp: str | None = None
     prev_end = cs
+    area = ctx.area or keyword_area(text[cs:ce]) or "khac"
     for i, n in enumerate(numbers):
         window = cf[prev_end - cs:n.start - cs]
         after = cf[n.end - cs:(numbers[i + 1].start if i + 1 < len(numbers) else ce) - cs]
@@ -136,7 +137,6 @@ def _numeric_targets(text, cf, cs, ce, numbers, ctx, lead_year, doc_id, counter)
         q_end = numbers[i + 1].start if i + 1 < len(numbers) else ce
         q_start, q_end = _trim(text, q_start, q_end)
         metric = _metric(text, cs, ce, n, numbers, i)
-        area = ctx.area or keyword_area(text[cs:ce]) or "khac"
         counter[0] += 1
         out.append(Target(id=f"{doc_id}-t{counter[0]}", area=area, year=year, value=n.value,
                           value_max=n.value_max, unit=n.unit, comparator=cmp,

@@ -1,0 +1,203 @@
+"""The `kg` command: a thin layer over the library (build, validate, export, query, look up)."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import KGError
+
+DEFAULT_STORE = "data/build"
+
+
+class KGGroup(click.Group):
+    """Turns a KGError into a one-line message and exit code 1; real bugs keep their traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KGError as e:
+            raise click.ClickException(str(e)) from e
+
+
+def store_option(f):
+    return click.option("--store", "store_dir", default=DEFAULT_STORE, show_default=True,
+                        type=click.Path(file_okay=False), help="Store directory built by 'kg build'.")(f)
+
+
+def output_options(f):
+    @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+                  help="Output format.")
+    @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many rows.")
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(*args, **kwargs)
+    return wrapper
+
+
+def emit(rows, fmt: str, limit: int | None, columns: list[str] | None = None, empty: str = "no results") -> None:
+    from .output import render
+    rows = rows[:limit] if limit else rows
+    if not rows and fmt == "table":
+        click.echo(empty, err=True)
+        return
+    click.echo(render(rows, fmt, columns))
+
+
+def open_kg(store_dir: str):
+    from .store import open_store
+    return open_store(store_dir)
+
+
+@click.group(cls=KGGroup)
+@click.version_option(package_name="cchc-kg")
+def cli() -> None:
+    """cchc-kg: who owns which administrative-reform target, by when, and how it compares.
+
+    \b
+        kg build                      # bundled corpus data/corpus -> store data/build
+        kg who-owns "truc tuyen"      # diacritics optional
+        kg agency "Sở Tư pháp"
+    """
+
+
+@cli.command()
+@click.argument("corpus", nargs=-1, type=click.Path(exists=False))
+@click.option("--out", default=DEFAULT_STORE, show_default=True, type=click.Path(file_okay=False),
+              help="Store directory to (re)build; replaced only when the build succeeds.")
+@click.option("--skip-invalid", is_flag=True, help="Skip unreadable files (listed) instead of stopping.")
+def build(corpus: tuple[str, ...], out: str, skip_invalid: bool) -> None:
+    """Read documents and build the RDF store.
+
+    \b
+        kg build                                  # data/corpus -> data/build
+        kg build my/corpus other/docs --out /tmp/kg --skip-invalid
+    """
+    from .pipeline import build as run_build, corpus_files
+    paths = corpus or ("data/corpus",)
+    files = corpus_files(paths)
+    if sys.stderr.isatty():
+        with click.progressbar(length=len(files), label="Reading documents", file=sys.stderr) as bar:
+            report = run_build(files, out, skip_invalid, progress=lambda f: bar.update(1))
+    else:
+        report = run_build(files, out, skip_invalid)
+    t = sum(len(d.targets) for d in report.documents)
+    du = sum(len(d.duties) for d in report.documents)
+    o = sum(len(d.ownerships) for d in report.documents)
+    click.echo(f"Built {report.store}: {len(report.documents)} documents, {t} targets, {du} duties, "
+               f"{o} ownership links, {report.triples} triples.")
+    for s in report.skipped:
+        click.echo(f"skipped: {s}", err=True)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+@cli.command()
+@store_option
+def validate(store_dir: str) -> None:
+    """Check the store against the SHACL shapes. Exit 0 conforms, 1 violations, 2 could not run.
+
+    \b
+        kg validate --store data/build
+    """
+    try:
+        from .validate import validate as run_validate
+        report = run_validate(open_kg(store_dir))
+    except KGError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+    if report.conforms:
+        click.echo("conforms: every target and duty has its document, value or level, deadline and source span")
+        return
+    click.echo(report.text)
+    click.echo(f"{report.violations} violation(s)", err=True)
+    sys.exit(1)
+
+
+@cli.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["turtle", "nquads", "jsonld", "csv", "obligations-json"]),
+              default="turtle", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="File to write (default: standard output).")
+def export(store_dir: str, fmt: str, output: str) -> None:
+    """Export the store as Turtle, N-Quads, JSON-LD, a CSV of targets or the obligations JSON.
+
+    \b
+        kg export --format obligations-json -o out.json
+        kg export --format turtle -o graph.ttl
+    """
+    from .export import export as run_export
+    data = run_export(open_kg(store_dir), fmt)
+    if output == "-":
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        tmp = Path(output).with_name(Path(output).name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(output)
+        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
+@cli.command()
+@store_option
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None)
+def sparql(store_dir: str, query: str, fmt: str, limit: int | None) -> None:
+    """Run a read-only SPARQL query (text or a .rq file); common prefixes are predeclared.
+
+    \b
+        kg sparql "SELECT ?t ?m WHERE { ?t a cchc:Target ; cchc:metric ?m } LIMIT 5"
+        kg sparql my-query.rq --format csv
+    """
+    import pyoxigraph as ox
+    from .query import py, run_sparql
+    text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
+    result = run_sparql(open_kg(store_dir), text)
+    if isinstance(result, ox.QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+        return
+    if isinstance(result, ox.QueryTriples):
+        rows = [{"subject": py(t.subject), "predicate": py(t.predicate), "object": py(t.object)} for t in result]
+    else:
+        names = [v.value for v in result.variables]
+        rows = [{n: py(s[n]) for n in names} for s in result]
+    emit(rows, fmt, limit)
+
+
+@cli.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--agencies", is_flag=True, help="Agency load (targets owned, duties by role) and coordination ties.")
+def stats(store_dir: str, fmt: str, agencies: bool) -> None:
+    """Counts by document, reform area and agency.
+
+    \b
+        kg stats
+        kg stats --agencies
+    """
+    kg = open_kg(store_dir)
+    if agencies:
+        from .network import agency_load
+        rows = agency_load(kg)
+        emit(rows, fmt, None, ["agency", "province", "owns", "lead", "coordinate", "implement", "monitor", "ties"])
+        return
+    from .stats import stats as run_stats
+    result = run_stats(kg)
+    if fmt == "json":
+        from .output import as_json
+        click.echo(as_json(result))
+        return
+    for section in ("totals", "documents", "areas", "agencies"):
+        click.echo(f"\n{section.upper()}")
+        emit(result[section], fmt, None)
+
+
+def main() -> None:
+    cli(prog_name="kg")
+
+
+if __name__ == "__main__":
+    main()
