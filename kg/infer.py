@@ -29,8 +29,8 @@ _DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an)"
 
 
 def infer_ownership(doc: Document) -> list[Ownership]:
-    duties = sorted((d for d in doc.duties if d.role != "coordinate"), key=lambda d: d.mention.start)
-    starts = [d.mention.start for d in duties]
+    duties = sorted((d for d in doc.duties if d.role != "coordinate"), key=lambda d: d.span.start)
+    starts = [d.span.start for d in duties]
     area_leads = _area_leads(duties)
     topical = _portfolio_duties([d for d in doc.duties if d.agency.type != "Generic"])
     doc_leads = _document_leads(duties)
@@ -59,10 +59,12 @@ def _sentence_bounds(text: str, pos: int, reach: int = 3000) -> tuple[int, int]:
 
 
 def _actors(doc: Document, t: Target, duties: list[Duty], starts: list[int]) -> list[Ownership]:
+    """Bodies whose duty is stated in the target's own sentence."""
     s, e = _sentence_bounds(doc.text, t.span.start)
-    lo, hi = bisect_left(starts, s), bisect_left(starts, e)
+    lo, hi = bisect_left(starts, s - 3000), bisect_left(starts, e)
     return [Ownership(t.id, d.agency, "actor", d.id) for d in duties[lo:hi]
-            if d.span.start >= s and d.role in ("lead", "implement") and d.agency.type != "Generic"]
+            if d.span.end > s and d.span.start < e and d.role in ("lead", "implement")
+            and d.agency.type != "Generic"]
 
 
 def _topic(t: Target, duties: list[Duty], area_leads: dict[str, list[Duty]]) -> list[Ownership]:
@@ -135,4 +137,12 @@ def _document_leads(duties: list[Duty]) -> list[Duty]:
     if charged:
         return charged[:1]
     standing = [d for d in duties if d.role == "lead" and "thuong truc" in fold(d.task[:60])]
-    return standing[:1]
+    if standing:
+        return standing[:1]
+    whole = [d for d in duties if d.role == "lead" and d.agency.type != "Generic"
+             and re.search(r"(?:thuc hien|trien khai)\s+(?:cac noi dung (?:cua )?)?" + _DOC_WORDS + r"\b", fold(d.task))]
+    if whole:
+        return whole[:1]
+    overseeing = [d for d in duties if d.role == "monitor" and d.agency.type != "Generic"
+                  and re.search(r"(?:thuc hien|trien khai)\s+" + _DOC_WORDS + r"\s+(?:nay|tren)\b", fold(d.task))]
+    return overseeing[:1]

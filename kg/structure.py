@@ -139,7 +139,11 @@ def _continues(text: str, prev: list[int], s: int, e: int) -> bool:
         return False
     if first in ",;)" or (first == "." and not text[s:e].startswith("..")):
         return True
-    if last in ".;:!?" or _marker_of(text, s, e) is not None:
+    if _marker_of(text, s, e) is not None:
+        return False
+    if last in ",;":
+        return True
+    if last in ".:!?":
         return False
     gap = text[prev[1]:s]
     if gap.count("\n") > 3:

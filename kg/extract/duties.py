@@ -55,6 +55,7 @@ class DutyReader:
         self.text, self.folded, self.doc_id = text, folded, doc_id
         self.count = 0
         self._heading_agencies: dict[int, list[Mention] | None] = {}
+        self._table: dict[str, int] | None = None
 
     # -- subjects -------------------------------------------------------------------
     def subject_at(self, pos: int, end: int, mentions: list[Mention]) -> tuple[list[Mention], int] | None:
@@ -130,6 +131,10 @@ class DutyReader:
 
     # -- duties ---------------------------------------------------------------------
     def read(self, node: Node, ctx: NodeContext) -> list[Duty]:
+        cells = _cells(self.text, node.start, node.end)
+        if len(cells) >= 3:
+            return self._table_row(cells, ctx)
+        self._table = None
         if ctx.section in _SKIP_SECTIONS or node.kind in ("root", "implicit", "caps"):
             return []
         start, end = node.body_start, node.end
@@ -141,19 +146,49 @@ class DutyReader:
         sentences = sentence_spans(self.text, start, end)
         for i, (ss, se) in enumerate(sentences):
             mentions = find_mentions(self.text, ss, se)
-            got = self._sentence(ss, se, mentions, ctx) if mentions else []
-            if own_heading and not node.is_intro and i == 0 and not got:
+            own, objects = self._sentence(ss, se, mentions, ctx) if mentions else ([], [])
+            if own_heading and not node.is_intro and i == 0 and not own:
+                duties.extend(objects)
                 continue
-            if not any(d.role != "coordinate" or not d.span.start > ss for d in got) and inherited \
-                    and (i == 0 or node.kind == "para"):
-                got.extend(self._inherited(ss, se, inherited, ctx,
-                                           whole=(start, end) if node.kind != "para" else (ss, se)))
-            duties.extend(got)
+            if not own and inherited and (i == 0 or node.kind == "para"):
+                own = self._inherited(ss, se, inherited, ctx,
+                                      whole=(start, end) if node.kind != "para" else (ss, se))
+            duties.extend(own)
+            duties.extend(objects)
         return duties
 
-    def _sentence(self, ss: int, se: int, mentions: list[Mention], ctx: NodeContext) -> list[Duty]:
+    def _table_row(self, cells: list[tuple[int, int]], ctx: NodeContext) -> list[Duty]:
+        """A row of a "Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian" table."""
+        keys = [self.folded[s:e] for s, e in cells]
+        if any("chu tri" in k for k in keys) and any(re.search(r"nhiem vu|noi dung|cong viec", k) for k in keys):
+            self._table = {}
+            for i, k in enumerate(keys):
+                if "chu tri" in k:
+                    self._table.setdefault("lead", i)
+                elif "phoi hop" in k:
+                    self._table.setdefault("coordinate", i)
+                elif re.search(r"nhiem vu|noi dung|cong viec", k):
+                    self._table.setdefault("task", i)
+            return []
+        if not self._table or "task" not in self._table or re.fullmatch(r"[\s:|-]*", "".join(keys)):
+            return []
+        row_s, row_e = cells[0][0], cells[-1][1]
+        ts, te = cells[self._table["task"]]
+        out: list[Duty] = []
+        for role in ("lead", "coordinate"):
+            col = self._table.get(role)
+            if col is None or col >= len(cells):
+                continue
+            cs, ce = cells[col]
+            mentions = find_mentions(self.text, cs, ce)
+            out.extend(self._make(mentions, role, row_s, row_e, ts, te, ctx))
+        return out
+
+    def _sentence(self, ss: int, se: int, mentions: list[Mention], ctx: NodeContext) -> tuple[list[Duty], list[Duty]]:
+        """Duties of the sentence's own subjects, and of bodies named as objects."""
         f = self.folded
         out: list[Duty] = []
+        objects: list[Duty] = []
         clauses = _split(self.text, ss, se, ";")
         subject: list[Mention] | None = None
         for cs, ce in clauses:
@@ -178,10 +213,13 @@ class DutyReader:
                             break
             if subject and pred is not None:
                 role = role_of(f, pred, ce)
+                if q_start == cs and sub is None and out and out[-1].role == role \
+                        and out[-1].agency.id == to_agency(subject[0]).id:
+                    continue  # a further clause of the same duty ("...; tổng hợp, báo cáo ...")
                 out.extend(self._make(subject, role, q_start, ce, pred, ce, ctx))
                 out.extend(self._chained(subject, pred, ce, cm, ctx, q_start))
-            out.extend(self._objects(cs, ce, cm, ctx, exclude=subject if pred is not None else None))
-        return out
+            objects.extend(self._objects(cs, ce, cm, ctx, exclude=subject if pred is not None else None))
+        return out, objects
 
     def _inherited(self, ss, se, agencies, ctx, whole) -> list[Duty]:
         f = self.folded
@@ -234,10 +272,11 @@ class DutyReader:
             if sub:
                 bodies = [x for x in sub[0] if x.agency.id not in skip]
                 out.extend(self._make(bodies, "monitor", cs, ce, cs, ce, ctx))
-        for m in re.finditer(r"gui (?:ve\s+)?", f[cs:ce]):
-            at = cs + m.end()
-            hit = next((x for x in cm if x.start == at), None)
-            if hit and re.match(r"[^.;]{0,80}?\bde tong hop", f[hit.end:ce]):
+        for hit in cm:
+            # "gửi Sở Tài chính để tổng hợp", "báo cáo kết quả về Sở Nội vụ để tổng hợp"
+            if re.search(r"\b(?:gui|ve|qua)\s+$", f[max(cs, hit.start - 8):hit.start]) \
+                    and re.match(r"[^.;]{0,80}?\bde (?:tong hop|theo doi)", f[hit.end:ce]) \
+                    and hit.agency.id not in skip:
                 out.extend(self._make([hit], "monitor", cs, ce, hit.end, ce, ctx))
         return out
 
@@ -259,6 +298,30 @@ class DutyReader:
             out.append(Duty(id=f"{self.doc_id}-d{self.count}", agency=to_agency(m), role=role, area=area, task=task,
                             span=Span(qs, qe, self.text[qs:qe]), mention=Span(m.start, m.end, m.surface)))
         return out
+
+
+def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cells of a markdown/pipe table row (start and end of each cell's text), else []."""
+    line_s = text.rfind("\n", 0, start) + 1
+    line_e = text.find("\n", end)
+    line_e = len(text) if line_e < 0 else line_e
+    if text.count("|", line_s, line_e) < 2:
+        return []
+    cells, cur = [], line_s
+    for i in range(line_s, line_e + 1):
+        if i == line_e or text[i] == "|":
+            s, e = cur, i
+            while s < e and text[s] in " \t*":
+                s += 1
+            while e > s and text[e - 1] in " \t*":
+                e -= 1
+            cells.append((s, e))
+            cur = i + 1
+    if cells and cells[0][0] == cells[0][1]:
+        cells = cells[1:]
+    if cells and cells[-1][0] == cells[-1][1]:
+        cells = cells[:-1]
+    return cells
 
 
 def _skip_ws(f: str, pos: int, end: int) -> int:

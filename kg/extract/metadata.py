@@ -88,7 +88,8 @@ def _described(text: str, folded: str) -> tuple[str, str, str | None, str | None
         counts[number] += 1
         if number not in first:
             date = None
-            d = re.match(r"\s*,?\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", folded[n.end():n.end() + 30])
+            d = re.match(r"\s*,?\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", folded[n.end():n.end() + 30]) or \
+                re.search(r"ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*,[^.;]{0,60}$", folded[max(0, m.start() - 90):m.start()])
             if d:
                 date = f"{int(d.group(3)):04d}-{int(d.group(2)):02d}-{int(d.group(1)):02d}"
             issuer = _issuer_before(text, folded, m.start())

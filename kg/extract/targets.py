@@ -55,6 +55,7 @@ def read_targets(text: str, folded: str, node: Node, ctx: NodeContext, doc_id: s
         return []
     in_targets = ctx.section == "targets"
     par_fold = folded[start:end]
+    ctx.text_area = keyword_area(text[start:end]) if ctx.area is None else None
     if CONTINUATION.match(par_fold) and carry.get("prev_forward") is not None:
         par_forward, par_year = carry["prev_forward"], carry.get("prev_year")
     else:
@@ -114,7 +115,7 @@ def _numeric_targets(text, cf, cs, ce, numbers, ctx, lead_year, doc_id, counter)
     levels = [m for m in _SCOPE.finditer(cf)]
     prev_cmp: str | None = None
     prev_end = cs
-    area = ctx.area or keyword_area(text[cs:ce]) or "khac"
+    area = ctx.area or keyword_area(text[cs:ce]) or ctx.text_area or "khac"
     for i, n in enumerate(numbers):
         window = cf[prev_end - cs:n.start - cs]
         after = cf[n.end - cs:(numbers[i + 1].start if i + 1 < len(numbers) else ce) - cs]
@@ -254,6 +255,6 @@ def _level_target(text, cf, cs, ce, ctx, lead_year, in_targets, doc_id, counter)
     metric_start = cs + (len(cf) - len(body))
     metric = re.sub(r"\s+", " ", text[metric_start:ce]).strip(" ,.;:")[:200]
     counter[0] += 1
-    area = ctx.area or keyword_area(text[cs:ce]) or "khac"
+    area = ctx.area or keyword_area(text[cs:ce]) or ctx.text_area or "khac"
     return Target(id=f"{doc_id}-t{counter[0]}", area=area, year=year, value=None, value_max=None, unit="level",
                   comparator=cmp, baseline=None, scope=None, metric=metric, span=Span(s, e, text[s:e]))
