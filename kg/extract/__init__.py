@@ -31,8 +31,10 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     for node in root.walk():
         if node.kind in ("root", "implicit"):
             continue
-        if len(doc.targets) + len(doc.duties) > MAX_FACTS:
+        if len(doc.targets) + len(doc.duties) >= MAX_FACTS:
             doc.warnings.append(f"more than {MAX_FACTS} facts: the rest of the document was not read")
+            doc.targets = doc.targets[:MAX_FACTS]
+            doc.duties = doc.duties[:max(0, MAX_FACTS - len(doc.targets))]
             break
         ctx = ctxs[id(node)]
         doc.targets.extend(read_targets(text, folded, node, ctx, doc_id, counter, carry))

@@ -1,0 +1,80 @@
+"""Documents in styles the bundled corpus lacks, written for these tests.
+
+Cases covered (each a fixture in tests/fixtures/):
+- plan_table.md: a 2024 plan (Kế hoạch) with a markdown table "Nhiệm vụ | Đơn vị chủ trì | Đơn vị
+  phối hợp | Thời gian", a hard-wrapped target list, a rank target, post-2025 "UBND các xã, phường";
+- directive_2025.txt: a 2025 directive (Chỉ thị) with numbered duties per agency (agency headings and
+  agency subjects), post-2025 bodies (Đảng ủy UBND tỉnh, Sở Khoa học và Công nghệ after absorbing Sở
+  TT&TT, Sở Nông nghiệp và Môi trường, Ban Tuyên giáo và Dân vận), targets inside duty items, a
+  "báo cáo về Sở Nội vụ để tổng hợp" monitor, hard-wrapped lines;
+- article_2024.txt: a newspaper article quoting a plan's targets, with achieved past results that must
+  not become targets, a "Cùng với đó" continuation and a "được giao chủ trì" duty.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES
+from kg.extract import extract_document
+from kg.ingest import read_source
+
+
+def doc(name):
+    return extract_document(read_source(FIXTURES / name), name.split(".")[0])
+
+
+def duties(d):
+    return {(x.agency.name, x.role) for x in d.duties}
+
+
+def test_table_plan():
+    d = doc("plan_table.md")
+    assert (d.kind, d.number, d.date, d.province) == ("ke_hoach", "45/KH-UBND", "2024-03-12", "Hà Giang")
+    assert {("Văn phòng Ủy ban nhân dân tỉnh", "lead"), ("Các sở, ban, ngành tỉnh", "coordinate"),
+            ("Sở Khoa học và Công nghệ", "lead"), ("Sở Tài chính", "coordinate"),
+            ("Ủy ban nhân dân cấp xã", "coordinate"), ("Sở Nội vụ", "lead"), ("Sở Tư pháp", "coordinate"),
+            ("Sở Nội vụ", "monitor")} == duties(d)
+    values = {(t.value, t.year, t.comparator, t.unit) for t in d.targets}
+    assert {(85, 2024, ">=", "%"), (90, 2024, ">=", "%"), (30, None, "<=", "rank")} == values
+    # the hard-wrapped second line keeps the deadline of its item
+    assert all(t.span.quote in d.text for t in d.targets)
+
+
+def test_directive_with_duties_per_agency_and_2025_names():
+    d = doc("directive_2025.txt")
+    assert (d.kind, d.number, d.date, d.province, d.signer) == (
+        "chi_thi", "15-CT/TU", "2025-08-20", "Thái Nguyên", "Nguyễn Văn Minh")
+    assert {"57-NQ/TW", "76/NQ-CP"} <= {c.number for c in d.citations}
+    got = duties(d)
+    for expected in [("Đảng ủy Ủy ban nhân dân tỉnh", "lead"), ("Sở Khoa học và Công nghệ", "lead"),
+                     ("Sở Khoa học và Công nghệ", "monitor"), ("Văn phòng Ủy ban nhân dân tỉnh", "coordinate"),
+                     ("Sở Nông nghiệp và Môi trường", "lead"), ("Ủy ban nhân dân cấp xã", "implement"),
+                     ("Sở Nội vụ", "monitor"), ("Ban Tuyên giáo và Dân vận Tỉnh ủy", "lead"),
+                     ("Sở Văn hóa, Thể thao và Du lịch", "coordinate")]:
+        assert expected in got
+    assert not any(name == "Ban Thường vụ Tỉnh ủy" for name, _ in got)  # "yêu cầu" is not a duty
+    t100 = next(t for t in d.targets if t.value == 100)
+    assert (t100.year, t100.area) == (2025, "thu_tuc_hanh_chinh")
+    t30 = next(t for t in d.targets if t.value == 30)
+    assert (t30.year, t30.comparator, t30.area) == (2026, "reduce_by", "thu_tuc_hanh_chinh")
+    owners = {(o.target_id, o.agency.name, o.rule) for o in d.ownerships}
+    assert (t100.id, "Đảng ủy Ủy ban nhân dân tỉnh", "actor") in owners
+    assert (t30.id, "Sở Nông nghiệp và Môi trường", "actor") in owners
+
+
+def test_article_quoting_targets():
+    d = doc("article_2024.txt")
+    assert (d.kind, d.describes, d.number, d.date, d.province) == (
+        "bai_viet", "ke_hoach", "123/KH-UBND", "2024-01-10", "Đắk Lắk")
+    values = sorted((t.value, t.comparator) for t in d.targets)
+    assert values == [(80, ">="), (85, ">"), (100, "=")]          # 56,4% and rank 40 of 2023 are results
+    assert all(t.year == 2024 for t in d.targets)
+    assert ("Sở Nội vụ", "lead") in duties(d)
+    assert {o.agency.name for o in d.ownerships} == {"Sở Nội vụ"}
+
+
+@pytest.mark.parametrize("name", ["plan_table.md", "directive_2025.txt", "article_2024.txt"])
+def test_every_quote_is_verbatim(name):
+    d = doc(name)
+    for fact in [*d.targets, *d.duties]:
+        assert d.text[fact.span.start:fact.span.end] == fact.span.quote

@@ -1,0 +1,36 @@
+"""Golden graph tests: the RDF of small documents compared as graphs (isomorphism), not as text.
+
+Run ``pytest --update-golden`` to rewrite tests/golden/*.ttl after an intended change.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import graph_diff, to_isomorphic
+
+from conftest import FIXTURES
+from kg.extract import extract_document
+from kg.graph import document_graph
+from kg.ingest import read_source
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CASES = ["directive_2025.txt", "plan_table.md", "article_2024.txt"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_document_graph_matches_golden(name, request):
+    doc = extract_document(read_source(FIXTURES / name), Path(name).stem)
+    actual = document_graph(doc)
+    golden = GOLDEN / f"{Path(name).stem}.ttl"
+    if request.config.getoption("--update-golden") or not golden.exists():
+        actual.serialize(golden, format="turtle")
+        if not request.config.getoption("--update-golden"):
+            pytest.fail(f"wrote missing golden file {golden.name}; review it and commit it")
+    expected = Graph().parse(golden, format="turtle")
+    iso_a, iso_e = to_isomorphic(actual), to_isomorphic(expected)
+    if iso_a != iso_e:
+        _, only_actual, only_expected = graph_diff(iso_a, iso_e)
+        lines = [f"+ {t}" for t in sorted(only_actual)[:15]] + [f"- {t}" for t in sorted(only_expected)[:15]]
+        pytest.fail(f"{name}: graph differs from golden (+ actual, - golden):\n" + "\n".join(lines))

@@ -1,0 +1,61 @@
+"""Heading trees of the seeds: roman parts, Điều, numbers, letters, bullets, year blocks, lost headings."""
+from __future__ import annotations
+
+from conftest import seed
+from kg.ingest import read_source
+from kg.structure import outline, parse
+
+
+def tree(prefix: str):
+    src = read_source(seed(prefix))
+    return src.text, parse(src.text)
+
+
+def find(root, start: str):
+    return next(n for n in root.walk() if n.kind != "root" and n.body.startswith(start))
+
+
+def test_roman_parts_numbers_letters_and_dashes_nest():
+    _, root = tree("000")
+    parts = [n for n in root.walk() if n.kind == "roman"]
+    assert [p.label for p in parts] == ["I", "II", "III", "IV", "V"]
+    area = find(root, "Cải cách thủ tục hành chính")
+    assert area.kind == "letter" and area.label == "b"
+    assert area.parent.body.startswith("Mục tiêu cụ thể")
+    assert [c.kind for c in area.children] == ["dash", "dash"]
+
+
+def test_hard_wrapped_paragraph_is_one_node():
+    text, root = tree("000")
+    node = find(root, "Đến năm 2030, tiếp tục giảm bình quân 10%")
+    assert "với sự phục vụ của cơ quan hành chính nhà nước đạt tối thiểu 95%" in node.body
+
+
+def test_lost_headings_open_implicit_sections_and_agency_headings_hold_their_items():
+    _, root = tree("001")
+    implicit = [n for n in root.walk() if n.kind == "implicit"]
+    assert len(implicit) >= 3
+    assert implicit[0].children[0].body.startswith("Mục tiêu chung")
+    noi_vu = find(root, "Sở Nội vụ")
+    assert noi_vu.kind == "num" and [c.label for c in noi_vu.children][:3] == ["a", "b", "c"]
+    assert len(noi_vu.children) == 11
+
+
+def test_year_blocks_hold_their_bullets():
+    _, root = tree("001")
+    block = next(n for n in root.walk() if n.body.strip() == "Đến năm 2025:")
+    assert block.is_intro and block.children and all(c.kind == "plus" for c in block.children)
+
+
+def test_markdown_leftovers_and_ordinal_items():
+    _, root = tree("002")
+    assert find(root, "CHỈ THỊ").kind == "caps"
+    intro = find(root, "Ban cán sự đảng Ủy ban nhân dân tỉnh chỉ đạo")
+    assert len(intro.children) == 8
+    _, root4 = tree("004")
+    assert [n.label for n in root4.walk() if n.kind == "ordinal"][:4] == ["Một", "Hai", "Ba", "Bốn"]
+
+
+def test_outline_is_printable():
+    _, root = tree("003")
+    assert "TĂNG SỰ HÀI LÒNG" in outline(root)
