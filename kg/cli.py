@@ -195,6 +195,106 @@ def stats(store_dir: str, fmt: str, agencies: bool) -> None:
         emit(result[section], fmt, None)
 
 
+@cli.command("who-owns")
+@click.argument("words")
+@click.option("--province", help="Only this province (diacritics optional).")
+@click.option("--year", type=int, help="Only targets due this year.")
+@store_option
+@output_options
+def who_owns(words: str, province: str | None, year: int | None, store_dir: str, fmt: str,
+             limit: int | None) -> None:
+    """Which agencies own the targets that match WORDS (diacritics optional).
+
+    \b
+        kg who-owns "trực tuyến mức độ 3 và 4"
+        kg who-owns "hai long thu tuc hanh chinh" --province "Tien Giang" --year 2025
+    """
+    from .lookups import who_owns as run
+    rows = run(open_kg(store_dir), words, province, year, limit)
+    emit(rows, fmt, limit, None if fmt != "table" else ["province", "year", "target", "metric", "owners", "basis"])
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--province", help="Only this province (diacritics optional).")
+@store_option
+@output_options
+def agency(name: str, province: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
+    """What an agency must do (duties by role) and which targets it owns; abbreviations accepted.
+
+    \b
+        kg agency "Sở Tư pháp"
+        kg agency "VP UBND" --province "Tiền Giang"
+        kg agency "so tt&tt" --format json
+    """
+    from .lookups import agency as run
+    result = run(open_kg(store_dir), name, province)
+    if fmt == "json":
+        from .output import as_json
+        click.echo(as_json(result))
+        return
+    if fmt == "csv":
+        emit([dict(kind="duty", **r) for r in result["duties"]] + [dict(kind="owns", **r) for r in result["owns"]],
+             "csv", limit)
+        return
+    click.echo("DUTIES")
+    emit(result["duties"], fmt, limit, ["province", "role", "area", "task"], empty="(none)")
+    click.echo("\nOWNS")
+    emit(result["owns"], fmt, limit, ["province", "year", "target", "metric", "basis"], empty="(none)")
+
+
+@cli.command()
+@click.option("--year", type=int, help="Due this year.")
+@click.option("--area", help="Reform area: the_che, thu_tuc_hanh_chinh, to_chuc_bo_may, che_do_cong_vu, "
+                             "tai_chinh_cong, chinh_quyen_so, chi_so, khac.")
+@click.option("--province", help="Only this province (diacritics optional).")
+@click.option("--unowned", is_flag=True, help="Only targets no agency owns.")
+@store_option
+@output_options
+def targets(year: int | None, area: str | None, province: str | None, unowned: bool, store_dir: str, fmt: str,
+            limit: int | None) -> None:
+    """The target list an inspector works through.
+
+    \b
+        kg targets --year 2025 --area chinh_quyen_so
+        kg targets --province "Lạng Sơn" --unowned --format csv
+    """
+    from .lookups import targets as run
+    rows = run(open_kg(store_dir), year, area, province, unowned)
+    emit(rows, fmt, limit, None if fmt != "table" else ["province", "year", "area", "target", "metric", "owners"])
+
+
+@cli.command()
+@click.argument("words")
+@store_option
+@output_options
+def compare(words: str, store_dir: str, fmt: str, limit: int | None) -> None:
+    """The same kind of target side by side across provinces.
+
+    \b
+        kg compare "hài lòng thủ tục hành chính"
+        kg compare "ho so giai quyet truc tuyen muc do 4"
+    """
+    from .lookups import compare as run
+    rows = run(open_kg(store_dir), words)
+    emit(rows, fmt, limit, None if fmt != "table" else ["year", "province", "target", "owners", "document", "metric"])
+
+
+@cli.command()
+@click.argument("doc", required=False)
+@store_option
+@output_options
+def cites(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
+    """Which documents cite which instruments (optionally one DOC: file name or number).
+
+    \b
+        kg cites
+        kg cites 2703/QĐ-UBND
+    """
+    from .lookups import cites as run
+    emit(run(open_kg(store_dir), doc), fmt, limit, None if fmt != "table" else ["file", "number", "province", "cites"])
+
+
 def main() -> None:
     cli(prog_name="kg")
 

@@ -38,9 +38,8 @@ def infer_ownership(doc: Document) -> list[Ownership]:
     for t in doc.targets:
         links = _actors(doc, t, duties, starts)
         if not links:
-            links = _topic(t, topical, area_leads)
-            for duty in area_leads.get(t.area, []):
-                links.append(Ownership(t.id, duty.agency, "area-lead", duty.id))
+            links = [Ownership(t.id, duty.agency, "area-lead", duty.id) for duty in area_leads.get(t.area, [])]
+            links += _topic(t, topical, area_leads)
             if not links:
                 links = [Ownership(t.id, d.agency, "document-lead", d.id) for d in doc_leads]
         seen: set[str] = set()

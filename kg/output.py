@@ -70,9 +70,49 @@ def as_csv(rows: list[Row], columns: list[str] | None = None) -> str:
     return buf.getvalue()
 
 
+_SHORT = [("Ủy ban nhân dân", "UBND"), ("Hội đồng nhân dân", "HĐND"), ("Ban cán sự đảng", "BCS đảng"),
+          ("Thông tin và Truyền thông", "TT&TT"), ("Văn phòng", "VP"), ("Kế hoạch và Đầu tư", "KH&ĐT"),
+          ("Khoa học và Công nghệ", "KH&CN"), ("Giáo dục và Đào tạo", "GD&ĐT"), ("Mặt trận Tổ quốc Việt Nam", "MTTQ"),
+          ("Lao động - Thương binh và Xã hội", "LĐ-TB&XH"), ("Tài nguyên và Môi trường", "TN&MT"),
+          ("tổ chức chính trị - xã hội", "tổ chức CT-XH")]
+_CMP = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "", "reduce_by": "−", "increase_by": "+"}
+
+
+def short_name(name: str) -> str:
+    """Agency name as officials abbreviate it (for narrow tables only; JSON and CSV keep full names)."""
+    for long, short in _SHORT:
+        name = name.replace(long, short)
+    return name
+
+
+def target_cell(row: Row) -> str:
+    """'≥ 80%', '≤ rank 40', '− 10%', 'level' — value, comparator and unit in one short cell."""
+    unit, value, cmp = row.get("unit"), row.get("value"), _CMP.get(str(row.get("comparator")), "")
+    if unit == "level" or value is None:
+        return "level" if cmp in ("", "≥") else f"{cmp} level"
+    if unit == "rank":
+        return f"{cmp} rank {_cell(value)}".strip()
+    return f"{cmp}{_cell(value)}{'%' if unit == '%' else ' ' + str(unit)}"
+
+
+def for_table(rows: list[Row]) -> list[Row]:
+    out = []
+    for r in rows:
+        r = dict(r)
+        if "unit" in r:
+            r["target"] = target_cell(r)
+        for key in ("owners", "agency"):
+            if isinstance(r.get(key), list):
+                r[key] = [short_name(x) for x in r[key]]
+            elif isinstance(r.get(key), str):
+                r[key] = short_name(r[key])
+        out.append(r)
+    return out
+
+
 def render(rows: list[Row], fmt: str, columns: list[str] | None = None) -> str:
     if fmt == "json":
         return as_json(rows)
     if fmt == "csv":
         return as_csv(rows, columns)
-    return table(rows, columns)
+    return table(for_table(rows), columns)

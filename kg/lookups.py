@@ -1,0 +1,226 @@
+"""Analysts' lookups: who owns a target, what an agency must do, targets due, comparisons, citations.
+
+Every lookup is a named query in kg/queries run with engine-bound parameters.  Word matching
+ignores case, diacritics and old/new tone placement and expands common abbreviations
+(TTHC, CCHC, UBND, ...); agency names go through the gazetteer (UBND, VP UBND, Sở TT&TT, HĐND).
+When nothing matches, the error names the nearest names.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from .agencies import find_mentions
+from .errors import KGError
+from .model import AREAS
+from .query import select
+from .store import KGStore
+from .text import fold
+
+FN = "https://w3id.org/cchc-kg/fn#"
+_XSD_DEC = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+ABBREVIATIONS = {
+    "tthc": "thu tuc hanh chinh", "cchc": "cai cach hanh chinh", "dvc": "dich vu cong",
+    "dvctt": "dich vu cong truc tuyen", "cntt": "cong nghe thong tin", "vbqppl": "van ban quy pham phap luat",
+    "cbccvc": "can bo cong chuc vien chuc", "ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan",
+    "dvsncl": "don vi su nghiep cong lap", "par": "chi so cai cach hanh chinh", "csdl": "co so du lieu",
+}
+MAX_QUERY = 500
+AREA_ABBREVIATIONS = {"tthc": "thu_tuc_hanh_chinh", "cqs": "chinh_quyen_so", "cqdt": "chinh_quyen_so",
+                      "cdcv": "che_do_cong_vu", "tcbm": "to_chuc_bo_may", "tcc": "tai_chinh_cong",
+                      "tc": "the_che", "index": "chi_so", "par_index": "chi_so"}
+
+
+class NotFound(KGError):
+    """Nothing matched; the message suggests the nearest names."""
+
+
+def query_words(words: str) -> list[str]:
+    if len(words) > MAX_QUERY:
+        raise KGError(f"query too long ({len(words)} characters; at most {MAX_QUERY})")
+    tokens = re.findall(r"[a-z0-9&%]+", fold(words))
+    out: list[str] = []
+    for t in tokens:
+        out.extend(ABBREVIATIONS.get(t, t).split())
+    stop = {"va", "cua", "cac", "nhung", "la", "o", "cho", "voi", "tren", "trong"}
+    return [t for t in out if t not in stop] or out
+
+
+@lru_cache(maxsize=4096)
+def _folded_words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9&%]+", fold(text)))
+
+
+def _score(text, q):
+    """fn:score(text, words): the share of the query words found in the text (0 to 1)."""
+    words = q.value.split()
+    if not words:
+        return ox.Literal("0", datatype=_XSD_DEC)
+    have = _folded_words(text.value)
+    hits = sum(1 for w in words if w in have or (len(w) > 3 and any(h.startswith(w) for h in have)))
+    return ox.Literal(f"{hits / len(words):.4f}", datatype=_XSD_DEC)
+
+
+FUNCTIONS = {ox.NamedNode(FN + "score"): _score}
+
+
+def resolve_province(kg: KGStore, province: str | None) -> str | None:
+    if not province:
+        return None
+    names = {r["province"] for r in select(kg, "documents") if r["province"]}
+    key = fold(province).replace("tinh ", "").replace("thanh pho ", "").strip()
+    for name in names:
+        if fold(name) == key:
+            return name
+    close = difflib.get_close_matches(key, [fold(n) for n in names], n=3, cutoff=0.5)
+    hint = ", ".join(n for n in sorted(names) if fold(n) in close) or ", ".join(sorted(names))
+    raise NotFound(f"no province {province!r} in the store; nearest: {hint}")
+
+
+def _owners(kg: KGStore, target: str) -> list[dict]:
+    return select(kg, "target_owners", target=ox.NamedNode(target))
+
+
+def who_owns(kg: KGStore, words: str, province: str | None = None, year: int | None = None,
+             limit: int | None = None) -> list[dict]:
+    """Targets matching the words, each with owners, ownership basis, value, deadline and quote."""
+    q = " ".join(query_words(words))
+    if not q:
+        raise KGError("give some words of the target, e.g. kg who-owns \"trực tuyến mức độ 4\"")
+    rows = select(kg, "who_owns", custom_functions=FUNCTIONS, q=q, fProvince=resolve_province(kg, province),
+                  fYear=year)
+    if not rows:
+        raise NotFound(f"no target matches {words!r}" + _target_hint(kg, q))
+    best = max(r["score"] for r in rows)
+    rows = [r for r in rows if r["score"] >= best]
+    n = len(q.split())
+    for r in rows:  # of two full matches, the one whose wording is closest to the query comes first
+        r["density"] = n / max(n, len(_folded_words(r["metric"])))
+    rows.sort(key=lambda r: (-r["score"], fold(r["province"] or ""), r["year"] or 0, -r["density"], r["file"]))
+    rows = rows[:limit] if limit else rows
+    out = []
+    for r in rows:
+        owners = _owners(kg, r["target"])
+        out.append({
+            "province": r["province"], "year": r["year"], "comparator": r["comparator"],
+            "value": _value(r), "unit": r["unit"], "area": r["area"], "scope": r["scope"],
+            "metric": r["metric"], "owners": [o["ownerName"] for o in owners],
+            "basis": sorted({o["rule"] for o in owners}), "document": r["number"] or r["file"], "file": r["file"],
+            "quote": r["quote"], "target": r["target"], "match": r["score"],
+        })
+    return out
+
+
+def _value(r: dict):
+    if r.get("value") is None:
+        return None
+    return r["value"] if r.get("valueMax") is None else f"{r['value']}-{r['valueMax']}"
+
+
+def _target_hint(kg: KGStore, q: str) -> str:
+    vocab: set[str] = set()
+    for r in select(kg, "target_list"):
+        vocab |= _folded_words(r["metric"])
+    near = []
+    for w in q.split():
+        near.extend(difflib.get_close_matches(w, sorted(vocab), n=2, cutoff=0.7))
+    return f"; nearest words in the targets: {', '.join(dict.fromkeys(near))}" if near else ""
+
+
+def resolve_agency(kg: KGStore, name: str) -> list[str]:
+    """Agency-kind IRIs a user's name refers to (gazetteer first, then the store's own labels)."""
+    if len(name) > MAX_QUERY:
+        raise KGError(f"agency name too long ({len(name)} characters; at most {MAX_QUERY})")
+    names = select(kg, "agency_names")
+    kinds = {r["kind"] for r in names}
+    mentions = [m for m in find_mentions(name) if m.end - m.start >= len(name.strip()) * 0.6]
+    found = [k for k in (f"https://w3id.org/cchc-kg/id/agency-kind/{m.agency.id}" for m in mentions) if k in kinds]
+    if found:
+        return list(dict.fromkeys(found))
+    key = fold(name)
+    exact = [r["kind"] for r in names if fold(r["agencyName"]) == key]
+    if exact:
+        return list(dict.fromkeys(exact))
+    partial = [r["kind"] for r in names if key and key in fold(r["agencyName"])]
+    if partial:
+        return list(dict.fromkeys(partial))
+    labels = sorted({r["agencyName"] for r in names})
+    near = difflib.get_close_matches(key, [fold(x) for x in labels], n=3, cutoff=0.4)
+    hint = "; ".join(x for x in labels if fold(x) in near)
+    raise NotFound(f"no agency named {name!r} in the store" + (f"; nearest: {hint}" if hint else ""))
+
+
+def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, list[dict]]:
+    """One agency's duties by role and the targets it owns, per province."""
+    fprov = resolve_province(kg, province)
+    duties, owned = [], []
+    for kind in resolve_agency(kg, name):
+        k = ox.NamedNode(kind)
+        duties += select(kg, "agency_duties", kind=k, fProvince=fprov)
+        owned += select(kg, "agency_targets", kind=k, fProvince=fprov)
+    role_order = {"lead": 0, "coordinate": 1, "implement": 2, "monitor": 3}
+    duties.sort(key=lambda r: (r["province"] or "", role_order.get(r["role"], 9), r["file"]))
+    return {
+        "duties": [{"agency": r["agencyName"], "province": r["province"], "role": r["role"], "area": r["area"],
+                    "task": r["task"], "file": r["file"], "quote": r["quote"]} for r in duties],
+        "owns": [{"province": r["province"], "year": r["year"], "comparator": r["comparator"],
+                  "value": r["value"], "unit": r["unit"], "area": r["area"], "metric": r["metric"],
+                  "basis": r["rule"], "file": r["file"], "target": r["target"]} for r in owned],
+    }
+
+
+def targets(kg: KGStore, year: int | None = None, area: str | None = None, province: str | None = None,
+            unowned: bool = False) -> list[dict]:
+    """The target list an inspector works through, with owners."""
+    if area:
+        key = fold(area).replace(" ", "_")
+        key = AREA_ABBREVIATIONS.get(key, key)
+        match = [a for a in AREAS if a == key or a.startswith(key)]
+        if not match:
+            raise NotFound(f"no reform area {area!r}; areas: {', '.join(AREAS)}")
+        area = match[0]
+    rows = select(kg, "target_list", fYear=year, fArea=area, fProvince=resolve_province(kg, province),
+                  fUnowned=True if unowned else None)
+    rows.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], r["file"]))
+    out = []
+    for r in rows:
+        owners = _owners(kg, r["target"]) if r["owned"] else []
+        out.append({"province": r["province"], "year": r["year"], "area": r["area"], "comparator": r["comparator"],
+                    "value": _value(r), "unit": r["unit"], "scope": r["scope"], "metric": r["metric"],
+                    "owners": [o["ownerName"] for o in owners], "file": r["file"], "quote": r["quote"],
+                    "target": r["target"]})
+    return out
+
+
+def compare(kg: KGStore, words: str) -> list[dict]:
+    """The same kind of target side by side across provinces (best match per province and year)."""
+    rows = who_owns(kg, words)
+    seen: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["province"], r["year"], r["unit"])
+        if key not in seen:
+            seen[key] = r
+    out = [{"province": r["province"], "year": r["year"], "comparator": r["comparator"], "value": r["value"],
+            "unit": r["unit"], "owners": r["owners"], "metric": r["metric"], "document": r["document"],
+            "quote": r["quote"]} for r in seen.values()]
+    out.sort(key=lambda r: (r["year"] or 0, r["province"] or ""))
+    return out
+
+
+def cites(kg: KGStore, doc: str | None = None) -> list[dict]:
+    """Which documents cite which instruments (optionally one document, by file name or number)."""
+    rows = select(kg, "cites", fDoc=doc)
+    if doc and not rows:
+        files = sorted({r["file"] for r in select(kg, "cites")})
+        raise NotFound(f"no document {doc!r} with citations; documents: {', '.join(files)}")
+    grouped: dict[str, dict] = defaultdict(lambda: {"cites": []})
+    for r in rows:
+        g = grouped[r["file"]]
+        g.update(file=r["file"], province=r["province"], number=r["docNumber"])
+        g["cites"].append(r["number"])
+    return [{"file": g["file"], "number": g["number"], "province": g["province"], "cites": g["cites"]}
+            for g in grouped.values()]
