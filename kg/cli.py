@@ -295,6 +295,28 @@ def cites(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
     emit(run(open_kg(store_dir), doc), fmt, limit, None if fmt != "table" else ["file", "number", "province", "cites"])
 
 
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (localhost only by default).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port (0 picks a free one).")
+@click.option("--timeout", default=10.0, show_default=True, type=float, help="Per-query time limit in seconds.")
+@click.option("--max-rows", default=10000, show_default=True, type=int, help="Result cap (rows or triples).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="Query worker processes.")
+@click.option("--on-disk", is_flag=True, help="Query the on-disk store instead of an in-memory copy.")
+def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, workers: int, on_disk: bool) -> None:
+    """Serve the store as a read-only SPARQL 1.1 Protocol endpoint (and a query page at /).
+
+    \b
+        kg serve --port 8000
+        curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s a cchc:Target } LIMIT 3' \\
+             http://127.0.0.1:8000/sparql
+    """
+    from .server import Settings, serve as run
+    settings = Settings(Path(store_dir), timeout=timeout, max_rows=max_rows, workers=workers, in_memory=not on_disk)
+    run(settings, host, port, ready=lambda url: click.echo(f"Serving {url} (Ctrl-C to stop)", err=False)
+        or sys.stdout.flush())
+
+
 def main() -> None:
     cli(prog_name="kg")
 

@@ -23,3 +23,7 @@ def shapes_text() -> str:
 
 def query_text(name: str) -> str:
     return files("kg").joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
+
+
+def query_page() -> bytes:
+    return files("kg").joinpath("templates", "query.html").read_bytes()
