@@ -209,8 +209,12 @@ def who_owns(words: str, province: str | None, year: int | None, store_dir: str,
         kg who-owns "trực tuyến mức độ 3 và 4"
         kg who-owns "hai long thu tuc hanh chinh" --province "Tien Giang" --year 2025
     """
-    from .lookups import who_owns as run
-    rows = run(open_kg(store_dir), words, province, year, limit)
+    from .lookups import suggest_words, who_owns as run
+    kg = open_kg(store_dir)
+    rows = run(kg, words, province, year, limit)
+    if rows and rows[0]["match"] < 1:
+        click.echo(f"note: no target matches all of {words!r}; showing the closest" + suggest_words(kg, words),
+                   err=True)
     emit(rows, fmt, limit, None if fmt != "table" else ["province", "year", "target", "metric", "owners", "basis"])
 
 
@@ -275,8 +279,12 @@ def compare(words: str, store_dir: str, fmt: str, limit: int | None) -> None:
         kg compare "hài lòng thủ tục hành chính"
         kg compare "ho so giai quyet truc tuyen muc do 4"
     """
-    from .lookups import compare as run
-    rows = run(open_kg(store_dir), words)
+    from .lookups import compare as run, suggest_words
+    kg = open_kg(store_dir)
+    rows = run(kg, words)
+    if rows and any(r.get("match", 1) < 1 for r in rows):
+        click.echo(f"note: no target matches all of {words!r}; showing the closest" + suggest_words(kg, words),
+                   err=True)
     emit(rows, fmt, limit, None if fmt != "table" else ["year", "province", "target", "owners", "document", "metric"])
 
 

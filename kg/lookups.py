@@ -121,12 +121,19 @@ def _value(r: dict):
     return r["value"] if r.get("valueMax") is None else f"{r['value']}-{r['valueMax']}"
 
 
+def suggest_words(kg: KGStore, words: str) -> str:
+    """'; nearest words in the targets: ...' for query words no target uses (or '')."""
+    return _target_hint(kg, " ".join(query_words(words)))
+
+
 def _target_hint(kg: KGStore, q: str) -> str:
     vocab: set[str] = set()
     for r in select(kg, "target_list"):
         vocab |= _folded_words(r["metric"])
     near = []
     for w in q.split():
+        if w in vocab:
+            continue
         near.extend(difflib.get_close_matches(w, sorted(vocab), n=2, cutoff=0.7))
     return f"; nearest words in the targets: {', '.join(dict.fromkeys(near))}" if near else ""
 
@@ -206,7 +213,7 @@ def compare(kg: KGStore, words: str) -> list[dict]:
             seen[key] = r
     out = [{"province": r["province"], "year": r["year"], "comparator": r["comparator"], "value": r["value"],
             "unit": r["unit"], "owners": r["owners"], "metric": r["metric"], "document": r["document"],
-            "quote": r["quote"]} for r in seen.values()]
+            "quote": r["quote"], "match": r["match"]} for r in seen.values()]
     out.sort(key=lambda r: (r["year"] or 0, r["province"] or ""))
     return out
 
