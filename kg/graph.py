@@ -19,6 +19,7 @@ from .vocab import (CCHC, ELI, ID, OA, agency_type_iri, area_iri, comparator_iri
 
 ONTOLOGY_GRAPH = ID["graph/ontology"]
 GAZETTEER_GRAPH = ID["graph/gazetteer"]
+SHARED_GRAPH = ID["graph/shared"]   # nodes several documents share: instruments, provinces, agencies
 
 
 def slug(text: str) -> str:
@@ -68,8 +69,14 @@ def gazetteer_graph() -> Graph:
     return g
 
 
-def document_graph(doc: Document) -> Graph:
+def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
+    """The document's facts; nodes other documents share go to `shared` (default: the same graph).
+
+    Keeping shared nodes in one graph matters: queried as the union of all graphs, a triple
+    repeated in every document's graph would multiply every join through it.
+    """
     g = Graph()
+    sh = g if shared is None else shared
     d = doc_iri(doc.id)
     g.add((d, RDF.type, CCHC.Document))
     if doc.kind == "bai_viet":
@@ -77,17 +84,17 @@ def document_graph(doc: Document) -> Graph:
         if doc.number:
             described = instrument_iri(doc.number)
             g.add((d, CCHC.describes, described))
-            g.add((described, RDF.type, ELI.LegalResource))
-            g.add((described, ELI.id_local, Literal(doc.number)))
+            sh.add((described, RDF.type, ELI.LegalResource))
+            sh.add((described, ELI.id_local, Literal(doc.number)))
             if doc.date:
-                g.add((described, ELI.date_document, Literal(doc.date, datatype=XSD.date)))
+                sh.add((described, ELI.date_document, Literal(doc.date, datatype=XSD.date)))
             if doc.describes:
-                g.add((described, CCHC.documentKind, kind_iri(doc.describes)))
+                sh.add((described, CCHC.documentKind, kind_iri(doc.describes)))
     else:
         g.add((d, RDF.type, ELI.LegalResource))
         if doc.number:
             g.add((d, ELI.id_local, Literal(doc.number)))
-            g.add((instrument_iri(doc.number), RDFS.seeAlso, d))
+            sh.add((instrument_iri(doc.number), RDFS.seeAlso, d))
         if doc.date:
             g.add((d, ELI.date_document, Literal(doc.date, datatype=XSD.date)))
     g.add((d, CCHC.fileName, Literal(doc.source)))
@@ -103,15 +110,15 @@ def document_graph(doc: Document) -> Graph:
     if doc.province:
         p = ID[f"province/{slug(doc.province)}"]
         g.add((d, CCHC.province, p))
-        g.add((p, RDF.type, CCHC.Province))
-        g.add((p, SKOS.prefLabel, Literal(doc.province, lang="vi")))
+        sh.add((p, RDF.type, CCHC.Province))
+        sh.add((p, SKOS.prefLabel, Literal(doc.province, lang="vi")))
     for c in doc.citations:
         cited = instrument_iri(c.number)
         g.add((d, ELI.cites, cited))
-        g.add((cited, RDF.type, ELI.LegalResource))
-        g.add((cited, ELI.id_local, Literal(c.number)))
+        sh.add((cited, RDF.type, ELI.LegalResource))
+        sh.add((cited, ELI.id_local, Literal(c.number)))
         if c.kind:
-            g.add((cited, ELI.type_document, Literal(c.kind)))
+            sh.add((cited, ELI.type_document, Literal(c.kind)))
 
     agencies: dict[str, URIRef] = {}
 
@@ -120,22 +127,22 @@ def document_graph(doc: Document) -> Graph:
             return agencies[a.id]
         node = agency_iri(a, doc.province)
         agencies[a.id] = node
-        g.add((node, RDF.type, ORG.Organization))
+        sh.add((node, RDF.type, ORG.Organization))
         label = f"{a.name} ({doc.province})" if doc.province else a.name
-        g.add((node, SKOS.prefLabel, Literal(a.name, lang="vi")))
-        g.add((node, RDFS.label, Literal(label, lang="vi")))
+        sh.add((node, SKOS.prefLabel, Literal(a.name, lang="vi")))
+        sh.add((node, RDFS.label, Literal(label, lang="vi")))
         if a.name_en:
-            g.add((node, SKOS.prefLabel, Literal(a.name_en, lang="en")))
+            sh.add((node, SKOS.prefLabel, Literal(a.name_en, lang="en")))
         kind = agency_kind_iri(a.id)
-        g.add((node, ORG.classification, kind))
-        g.add((node, CCHC.inGazetteer, Literal(a.known)))
+        sh.add((node, ORG.classification, kind))
+        sh.add((node, CCHC.inGazetteer, Literal(a.known)))
         if not a.known:
-            g.add((kind, RDF.type, SKOS.Concept))
-            g.add((kind, SKOS.prefLabel, Literal(a.name, lang="vi")))
-            g.add((kind, SKOS.broader, agency_type_iri(a.type)))
-            g.add((kind, SKOS.inScheme, CCHC.AgencyKinds))
+            sh.add((kind, RDF.type, SKOS.Concept))
+            sh.add((kind, SKOS.prefLabel, Literal(a.name, lang="vi")))
+            sh.add((kind, SKOS.broader, agency_type_iri(a.type)))
+            sh.add((kind, SKOS.inScheme, CCHC.AgencyKinds))
         if doc.province:
-            g.add((node, CCHC.province, ID[f"province/{slug(doc.province)}"]))
+            sh.add((node, CCHC.province, ID[f"province/{slug(doc.province)}"]))
         return node
 
     for t in doc.targets:
