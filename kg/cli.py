@@ -325,6 +325,26 @@ def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, w
         or sys.stdout.flush())
 
 
+@cli.command("map")
+@store_option
+@click.option("-o", "--output", default="map.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--province", help="Only this province.")
+@click.option("--agency", "agency_name", help="Only this agency's duties and owned targets.")
+@click.option("--area", help="Only this reform area (e.g. chinh_quyen_so).")
+@click.option("--year", type=int, help="Only targets due this year.")
+def map_(store_dir: str, output: str, province: str | None, agency_name: str | None, area: str | None,
+         year: int | None) -> None:
+    """Write an interactive, self-contained HTML map of who owns what (works offline).
+
+    \b
+        kg map -o map.html
+        kg map --province "Tiền Giang" --area chinh_quyen_so -o tg-cqs.html
+    """
+    from visualize import build_map
+    path, n_nodes, n_edges = build_map(open_kg(store_dir), output, province, agency_name, area, year)
+    click.echo(f"wrote {path}: {n_nodes} nodes, {n_edges} edges")
+
+
 def main() -> None:
     cli(prog_name="kg")
 

@@ -1,0 +1,133 @@
+"""The HTML map: data handed to vis-network, and the page itself in a real headless Chromium."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from kg.cli import cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def view(corpus_store):
+    from visualize.graph_view import build_view
+    return build_view(corpus_store)
+
+
+def test_view_has_documents_areas_targets_agencies_and_edges(view, corpus_build):
+    kinds = {}
+    for n in view.nodes:
+        kinds[n["kind"]] = kinds.get(n["kind"], 0) + 1
+    assert kinds["document"] == 5
+    assert kinds["target"] == sum(len(d.targets) for d in corpus_build.documents)
+    assert kinds["area"] >= 7 and kinds["agency"] > 20
+    assert {e["kind"] for e in view.edges} >= {"states", "owns", "lead", "coordinate", "monitor", "implement"}
+    owns = [e for e in view.edges if e["kind"] == "owns"]
+    assert owns and all(e["basis"] for e in owns)
+    assert all("x" in n and "y" in n for n in view.nodes)
+
+
+def test_page_is_self_contained(tmp_path, corpus_build):
+    from click.testing import CliRunner
+    out = tmp_path / "map.html"
+    r = CliRunner().invoke(cli, ["map", "--store", str(corpus_build.store), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert not re.search(r"https?://", html)
+    assert "<script src" not in html and "<link" not in html
+
+
+def _hostile_store(tmp_path):
+    from kg.pipeline import build
+    corpus = tmp_path / "hostile"
+    corpus.mkdir()
+    shutil.copy(next((ROOT / "data" / "corpus").glob("000*")), corpus)
+    (corpus / "xss.txt").write_text(
+        "KẾ HOẠCH\n\nI. MỤC TIÊU\n\n1. Đến năm 2025, tối thiểu 90% hồ sơ <script>window.__xss=1</script> "
+        "được giải quyết trực tuyến.\n\nII. TỔ CHỨC THỰC HIỆN\n\nSở Nội vụ chủ trì, theo dõi việc thực hiện "
+        "Kế hoạch này <img src=x onerror=window.__xss=2>.\n", encoding="utf-8")
+    return build([corpus], tmp_path / "store")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
+def test_map_in_headless_chromium(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from kg.store import open_store
+    from visualize import build_map
+    report = _hostile_store(tmp_path)
+    page_path, n_nodes, _ = build_map(open_store(report.store), tmp_path / "map.html")
+    requests, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def block(route):
+            requests.append(route.request.url)
+            if route.request.url.startswith("file:"):
+                route.continue_()
+            else:
+                route.abort()
+        page.route("**/*", block)
+        page.goto(page_path.as_uri())
+        page.wait_for_function("window.cchcMapDrawn !== undefined", timeout=10000)
+        assert not errors, errors
+        assert [u for u in requests if not u.startswith("file:")] == []
+        assert page.evaluate("window.cchcMap.nodes.length") == n_nodes
+        assert page.evaluate("window.__xss") is None
+        # a target's tooltip shows its source quote: hover the node and read vis-network's tooltip
+        target = page.evaluate("""() => { const m = window.cchcMap;
+            const t = m.data.nodes.find(n => n.kind === 'target' && n.title.includes('__xss'));
+            m.network.focus(t.id, {scale: 1.5}); const p = m.network.getPositions([t.id])[t.id];
+            const d = m.network.canvasToDOM(p); const r = document.getElementById('graph').getBoundingClientRect();
+            return {id: t.id, x: d.x + r.left, y: d.y + r.top}; }""")
+        page.mouse.move(target["x"] - 40, target["y"] - 40)
+        page.mouse.move(target["x"], target["y"], steps=4)
+        page.wait_for_selector("div.vis-tooltip", state="visible", timeout=5000)
+        tip = page.inner_text("div.vis-tooltip")
+        assert "<script>window.__xss=1</script>" in tip and "Trích dẫn" in tip
+        # search without diacritics
+        page.fill("#search", "so noi vu")
+        page.press("#search", "Enter")
+        selected = page.evaluate("window.cchcMap.network.getSelectedNodes().map(id => window.cchcMap.nodes.get(id).label)")
+        assert selected and all("Sở Nội vụ" in s for s in selected)
+        # filters actually filter
+        page.select_option("#fRole", "monitor")
+        visible = page.evaluate("window.cchcMap.nodes.get({filter: n => !n.hidden}).map(n => n.kind)")
+        assert "agency" in visible and len(visible) < n_nodes
+        page.select_option("#fRole", "")
+        assert page.evaluate("window.__xss") is None and not errors
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-hostile.png"))
+        browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
+def test_bundled_corpus_map_screenshot(corpus_store, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from visualize import build_map
+    page_path, n_nodes, _ = build_map(corpus_store, tmp_path / "map.html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                     "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+        page.goto(page_path.as_uri())
+        page.wait_for_function("window.cchcMapDrawn !== undefined", timeout=10000)
+        assert page.evaluate("window.cchcMap.nodes.length") == n_nodes
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map.png"))
+        browser.close()
