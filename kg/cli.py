@@ -182,7 +182,11 @@ def stats(store_dir: str, fmt: str, agencies: bool) -> None:
     if agencies:
         from .network import agency_load
         rows = agency_load(kg)
-        emit(rows, fmt, None, ["agency", "province", "owns", "lead", "coordinate", "implement", "monitor", "ties"])
+        if fmt == "table":
+            rows = [dict(r, coord=r["coordinate"], impl=r["implement"], mon=r["monitor"]) for r in rows]
+            emit(rows, fmt, None, ["agency", "province", "owns", "lead", "coord", "impl", "mon", "ties"])
+        else:
+            emit(rows, fmt, None)
         return
     from .stats import stats as run_stats
     result = run_stats(kg)

@@ -224,7 +224,8 @@ def _metric(text: str, cs: int, ce: int, n: _Number, numbers, i) -> str:
     before = text[(numbers[i - 1].end if i else cs):n.start]
     after = text[n.end:(numbers[i + 1].start if i + 1 < len(numbers) else ce)]
     fb = fold_aligned(before)
-    m = re.search(r"\s(?:dat|vuon len|len|la)(?:\s+(?:ty le|muc|toi thieu|it nhat|tu|tren|khoang))*\s*$", fb)
+    m = re.search(r"\s(?:dat|vuon len|len|la|xep hang|dung|xep)(?:\s+(?:ty le|muc|toi thieu|it nhat|tu|tren|khoang|"
+                  r"thu hang|thu|trong|nhom|top|vi tri))*\s*$", fb)
     if m and len(before[:m.start()].strip()) > 12:
         phrase = before[:m.start()]
     else:
