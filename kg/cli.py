@@ -268,7 +268,7 @@ def targets(year: int | None, area: str | None, province: str | None, unowned: b
         kg targets --province "Lạng Sơn" --unowned --format csv
     """
     from .lookups import targets as run
-    rows = run(open_kg(store_dir), year, area, province, unowned)
+    rows = run(open_kg(store_dir), year, area, province, unowned, limit)
     emit(rows, fmt, limit, None if fmt != "table" else ["province", "year", "area", "target", "metric", "owners"])
 
 

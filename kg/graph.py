@@ -22,6 +22,11 @@ GAZETTEER_GRAPH = ID["graph/gazetteer"]
 SHARED_GRAPH = ID["graph/shared"]   # nodes several documents share: instruments, provinces, agencies
 
 
+def search_key(text: str) -> str:
+    """Folded words of a text (no diacritics, lower case), space-separated: what lookups match."""
+    return " " + " ".join(re.findall(r"[a-z0-9&%]+", fold(text))) + " "
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "x"
 
@@ -166,6 +171,7 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         if t.scope:
             g.add((node, CCHC.scope, scope_iri(t.scope)))
         g.add((node, CCHC.metric, Literal(t.metric, lang="vi")))
+        g.add((node, CCHC.searchKey, Literal(search_key(t.metric + " " + t.span.quote))))
         g.add((node, RDFS.label, Literal(_target_label(t), lang="vi")))
         g.add((node, CCHC.source, _span(g, doc, t.span)))
 

@@ -35,6 +35,34 @@ AREA_ABBREVIATIONS = {"tthc": "thu_tuc_hanh_chinh", "cqs": "chinh_quyen_so", "cq
                       "tc": "the_che", "index": "chi_so", "par_index": "chi_so"}
 
 
+_UNITS = {"percent": "%", "rank": "rank", "count": "count", "level": "level"}
+_CMPS = {"ge": ">=", "gt": ">", "eq": "=", "le": "<=", "lt": "<", "reduce_by": "reduce_by", "increase_by": "increase_by"}
+_SCOPES = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
+
+
+def _notation(iri: str | None, prefix: str, table: dict | None = None) -> str | None:
+    if not iri:
+        return None
+    tail = iri.rsplit("#" + prefix + "-", 1)[-1]
+    return table.get(tail, tail) if table else tail
+
+
+def _provinces(kg: KGStore) -> dict[str, str]:
+    return {r["prov"]: r["label"] for r in select(kg, "provinces")}
+
+
+def _detail(kg: KGStore, target: str, provinces: dict[str, str]) -> dict:
+    rows = select(kg, "target_detail", target=ox.NamedNode(target))
+    r = rows[0]
+    for other in rows[1:]:
+        r["number"] = r["number"] or other["number"]
+    return {"target": target, "file": r["file"], "number": r["number"], "province": provinces.get(r["prov"]),
+            "area": _notation(r["areaIri"], "area"), "year": r["deadline"], "value": r["value"],
+            "valueMax": r["valueMax"], "unit": _notation(r["unitIri"], "unit", _UNITS),
+            "comparator": _notation(r["cmpIri"], "cmp", _CMPS), "scope": _notation(r["scopeIri"], "scope", _SCOPES),
+            "metric": r["metric"], "quote": r["quote"]}
+
+
 class NotFound(KGError):
     """Nothing matched; the message suggests the nearest names."""
 
@@ -82,36 +110,47 @@ def resolve_province(kg: KGStore, province: str | None) -> str | None:
 
 
 def _owners(kg: KGStore, target: str) -> list[dict]:
-    return select(kg, "target_owners", target=ox.NamedNode(target))
+    rows = select(kg, "target_owners", target=ox.NamedNode(target))
+    return [{"ownerName": r["ownerName"], "rule": _notation(r["ruleIri"], "rule"), "duty": r["duty"]} for r in rows]
 
 
 def who_owns(kg: KGStore, words: str, province: str | None = None, year: int | None = None,
              limit: int | None = None) -> list[dict]:
-    """Targets matching the words, each with owners, ownership basis, value, deadline and quote."""
-    q = " ".join(query_words(words))
+    """Targets matching the words, each with owners, ownership basis, value, deadline and quote.
+
+    Best matches first: the share of the query words a target uses, then how closely its
+    wording fits the query; ties are shown by province and year.
+    """
+    words_ = query_words(words)
+    q = " ".join(words_)
     if not q:
         raise KGError("give some words of the target, e.g. kg who-owns \"trực tuyến mức độ 4\"")
-    rows = select(kg, "who_owns", custom_functions=FUNCTIONS, q=q, fProvince=resolve_province(kg, province),
-                  fYear=year)
-    if not rows:
+    fprov = resolve_province(kg, province)
+    longest = max(words_, key=len)
+    hits = select(kg, "who_owns", custom_functions=FUNCTIONS, q=q, w=f" {longest}")
+    if not hits:
+        hits = select(kg, "who_owns_any", custom_functions=FUNCTIONS, q=q)
+    if not hits:
         raise NotFound(f"no target matches {words!r}" + _target_hint(kg, q))
-    best = max(r["score"] for r in rows)
-    rows = [r for r in rows if r["score"] >= best]
-    n = len(q.split())
-    for r in rows:  # of two full matches, the one whose wording is closest to the query comes first
-        r["density"] = n / max(n, len(_folded_words(r["metric"])))
-    rows.sort(key=lambda r: (-r["score"], fold(r["province"] or ""), r["year"] or 0, -r["density"], r["file"]))
-    rows = rows[:limit] if limit else rows
+    best = max(h["score"] for h in hits)
+    hits = sorted((h for h in hits if h["score"] >= best), key=lambda h: (h["size"], h["target"]))
+    provinces = _provinces(kg)
     out = []
-    for r in rows:
-        owners = _owners(kg, r["target"])
+    for h in hits:
+        r = _detail(kg, h["target"], provinces)
+        if (fprov and r["province"] != fprov) or (year and r["year"] != year):
+            continue
+        owners = _owners(kg, h["target"])
         out.append({
             "province": r["province"], "year": r["year"], "comparator": r["comparator"],
             "value": _value(r), "unit": r["unit"], "area": r["area"], "scope": r["scope"],
             "metric": r["metric"], "owners": [o["ownerName"] for o in owners],
             "basis": sorted({o["rule"] for o in owners}), "document": r["number"] or r["file"], "file": r["file"],
-            "quote": r["quote"], "target": r["target"], "match": r["score"],
+            "quote": r["quote"], "target": r["target"], "match": h["score"],
         })
+        if limit and len(out) >= limit:
+            break
+    out.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["file"]))
     return out
 
 
@@ -142,12 +181,12 @@ def resolve_agency(kg: KGStore, name: str) -> list[str]:
     """Agency-kind IRIs a user's name refers to (gazetteer first, then the store's own labels)."""
     if len(name) > MAX_QUERY:
         raise KGError(f"agency name too long ({len(name)} characters; at most {MAX_QUERY})")
-    names = select(kg, "agency_names")
-    kinds = {r["kind"] for r in names}
     mentions = [m for m in find_mentions(name) if m.end - m.start >= len(name.strip()) * 0.6]
-    found = [k for k in (f"https://w3id.org/cchc-kg/id/agency-kind/{m.agency.id}" for m in mentions) if k in kinds]
-    if found:
+    found = [f"https://w3id.org/cchc-kg/id/agency-kind/{m.agency.id}" for m in mentions]
+    if found and any(select(kg, "agency_duties", kind=ox.NamedNode(k)) or
+                     select(kg, "agency_targets", kind=ox.NamedNode(k)) for k in found):
         return list(dict.fromkeys(found))
+    names = select(kg, "agency_names")
     key = fold(name)
     exact = [r["kind"] for r in names if fold(r["agencyName"]) == key]
     if exact:
@@ -164,24 +203,31 @@ def resolve_agency(kg: KGStore, name: str) -> list[str]:
 def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, list[dict]]:
     """One agency's duties by role and the targets it owns, per province."""
     fprov = resolve_province(kg, province)
+    provinces = _provinces(kg)
     duties, owned = [], []
     for kind in resolve_agency(kg, name):
         k = ox.NamedNode(kind)
-        duties += select(kg, "agency_duties", kind=k, fProvince=fprov)
-        owned += select(kg, "agency_targets", kind=k, fProvince=fprov)
+        duties += [dict(r, province=provinces.get(r["prov"])) for r in select(kg, "agency_duties", kind=k)]
+        owned += [dict(r, province=provinces.get(r["prov"])) for r in select(kg, "agency_targets", kind=k)]
+    if fprov:
+        duties = [r for r in duties if r["province"] == fprov]
+        owned = [r for r in owned if r["province"] == fprov]
     role_order = {"lead": 0, "coordinate": 1, "implement": 2, "monitor": 3}
-    duties.sort(key=lambda r: (r["province"] or "", role_order.get(r["role"], 9), r["file"]))
+    duties.sort(key=lambda r: (fold(r["province"] or ""), role_order.get(r["role"], 9), r["file"]))
+    owned.sort(key=lambda r: (fold(r["province"] or ""), r["deadline"] or 0, r["areaIri"], r["file"]))
     return {
-        "duties": [{"agency": r["agencyName"], "province": r["province"], "role": r["role"], "area": r["area"],
-                    "task": r["task"], "file": r["file"], "quote": r["quote"]} for r in duties],
-        "owns": [{"province": r["province"], "year": r["year"], "comparator": r["comparator"],
-                  "value": r["value"], "unit": r["unit"], "area": r["area"], "metric": r["metric"],
-                  "basis": r["rule"], "file": r["file"], "target": r["target"]} for r in owned],
+        "duties": [{"agency": r["agencyName"], "province": r["province"], "role": r["role"],
+                    "area": _notation(r["areaIri"], "area"), "task": r["task"], "file": r["file"],
+                    "quote": r["quote"]} for r in duties],
+        "owns": [{"province": r["province"], "year": r["deadline"], "comparator": _notation(r["cmpIri"], "cmp", _CMPS),
+                  "value": r["value"], "unit": _notation(r["unitIri"], "unit", _UNITS),
+                  "area": _notation(r["areaIri"], "area"), "metric": r["metric"],
+                  "basis": _notation(r["ruleIri"], "rule"), "file": r["file"], "target": r["target"]} for r in owned],
     }
 
 
 def targets(kg: KGStore, year: int | None = None, area: str | None = None, province: str | None = None,
-            unowned: bool = False) -> list[dict]:
+            unowned: bool = False, limit: int | None = None) -> list[dict]:
     """The target list an inspector works through, with owners."""
     if area:
         key = fold(area).replace(" ", "_")
@@ -193,6 +239,7 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
     rows = select(kg, "target_list", fYear=year, fArea=area, fProvince=resolve_province(kg, province),
                   fUnowned=True if unowned else None)
     rows.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], r["file"]))
+    rows = rows[:limit] if limit else rows
     out = []
     for r in rows:
         owners = _owners(kg, r["target"]) if r["owned"] else []

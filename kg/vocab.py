@@ -40,6 +40,7 @@ class CCHC(DefinedNamespace):
     noDeadline: URIRef
     baseline: URIRef
     metric: URIRef
+    searchKey: URIRef
     task: URIRef
     documentKind: URIRef
     describes: URIRef
