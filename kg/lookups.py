@@ -167,7 +167,7 @@ def suggest_words(kg: KGStore, words: str) -> str:
 
 def _target_hint(kg: KGStore, q: str) -> str:
     vocab: set[str] = set()
-    for r in select(kg, "target_list"):
+    for r in select(kg, "metrics"):
         vocab |= _folded_words(r["metric"])
     near = []
     for w in q.split():
@@ -183,9 +183,9 @@ def resolve_agency(kg: KGStore, name: str) -> list[str]:
         raise KGError(f"agency name too long ({len(name)} characters; at most {MAX_QUERY})")
     mentions = [m for m in find_mentions(name) if m.end - m.start >= len(name.strip()) * 0.6]
     found = [f"https://w3id.org/cchc-kg/id/agency-kind/{m.agency.id}" for m in mentions]
-    if found and any(select(kg, "agency_duties", kind=ox.NamedNode(k)) or
-                     select(kg, "agency_targets", kind=ox.NamedNode(k)) for k in found):
-        return list(dict.fromkeys(found))
+    found = [k for k in dict.fromkeys(found) if select(kg, "agency_exists", kind=ox.NamedNode(k))]
+    if found:
+        return found
     names = select(kg, "agency_names")
     key = fold(name)
     exact = [r["kind"] for r in names if fold(r["agencyName"]) == key]
@@ -236,13 +236,27 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
         if not match:
             raise NotFound(f"no reform area {area!r}; areas: {', '.join(AREAS)}")
         area = match[0]
-    rows = select(kg, "target_list", fYear=year, fArea=area, fProvince=resolve_province(kg, province),
-                  fUnowned=True if unowned else None)
-    rows.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], r["file"]))
+    fprov = resolve_province(kg, province)
+    provinces = _provinces(kg)
+    if year is not None:
+        gyear = ox.Literal(str(year), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))
+        ids = select(kg, "target_ids", deadline=gyear)
+    else:
+        ids = select(kg, "target_ids_undated")
+    found: dict[str, dict] = {}
+    for r in ids:
+        row = found.setdefault(r["target"], {"target": r["target"], "year": r["deadline"],
+                                             "area": _notation(r["areaIri"], "area"),
+                                             "province": provinces.get(r["prov"]), "owned": False})
+        row["owned"] = row["owned"] or r["owner"] is not None
+    rows = [r for r in found.values() if (not area or r["area"] == area) and (not fprov or r["province"] == fprov)
+            and not (unowned and r["owned"])]
+    rows.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], r["target"]))
     rows = rows[:limit] if limit else rows
     out = []
-    for r in rows:
-        owners = _owners(kg, r["target"]) if r["owned"] else []
+    for row in rows:
+        r = _detail(kg, row["target"], provinces)
+        owners = _owners(kg, row["target"]) if row["owned"] else []
         out.append({"province": r["province"], "year": r["year"], "area": r["area"], "comparator": r["comparator"],
                     "value": _value(r), "unit": r["unit"], "scope": r["scope"], "metric": r["metric"],
                     "owners": [o["ownerName"] for o in owners], "file": r["file"], "quote": r["quote"],
