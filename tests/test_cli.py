@@ -132,3 +132,14 @@ def test_commands_have_help_with_an_example():
     for command in ("build", "validate", "export", "sparql", "stats"):
         r = run(command, "--help")
         assert r.exit_code == 0 and "kg " in r.output
+
+
+def test_ownership_basis_is_queryable_in_sparql(built):
+    q = """SELECT ?metric ?owner ?rule ?dutyQuote WHERE {
+      ?o a cchc:Ownership ; cchc:target ?t ; cchc:owner/skos:prefLabel ?owner ; cchc:rule/skos:notation ?rule ;
+         prov:wasDerivedFrom/cchc:source/oa:hasSelector/oa:exact ?dutyQuote .
+      ?t cchc:metric ?metric . FILTER(LANG(?owner) = "vi") FILTER(CONTAINS(?metric, "y tế")) }"""
+    found = json.loads(run("sparql", "--store", built, "--format", "json", q).output)
+    assert {r["owner"] for r in found} >= {"Sở Y tế", "Sở Giáo dục và Đào tạo"}
+    assert {r["rule"] for r in found} >= {"topic"}
+    assert any("dịch vụ y tế công" in r["dutyQuote"] for r in found)

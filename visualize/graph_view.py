@@ -129,13 +129,23 @@ def build_view(kg: KGStore, province: str | None = None, agency: str | None = No
                            "title": d["role"], "color": ROLE_COLORS[d["role"]]})
         g.add_edge(d["agency"], target)
     by_agency: dict[str, list[dict]] = defaultdict(list)
+    by_sentence: dict[tuple, set] = defaultdict(set)
     for d in duties:
         by_agency[d["agency"]].append(d)
+        by_sentence[(d["doc"], d["quote"])].add(d["agency"])
+    ties: dict[str, Counter] = defaultdict(Counter)
+    for group in by_sentence.values():
+        for a in group:
+            for b in group - {a}:
+                ties[a][b] += 1
     for iri, info in agency_info.items():
         r = roles[iri]
         size = 12 + 3 * math.sqrt(load[iri] + sum(r.values()))
         lines = [info["name"] + (f" ({info['province']})" if info["province"] else ""),
                  f"Sở hữu {load[iri]} chỉ tiêu; nhiệm vụ: " + ", ".join(f"{k} {v}" for k, v in sorted(r.items()))]
+        if ties[iri]:
+            lines.append("Cùng được giao với: " + "; ".join(
+                f"{agency_info[o]['name']} ×{n}" for o, n in ties[iri].most_common(5) if o in agency_info))
         for role in ("lead", "coordinate", "implement", "monitor"):
             tasks = [x["task"] for x in by_agency[iri] if x["role"] == role]
             if tasks:
