@@ -167,13 +167,3 @@ def _clean(name: str) -> str:
 
 def by_id(agency_id: str) -> AgencyEntry | None:
     return gazetteer().get(agency_id)
-
-
-def lookup(name: str) -> list[AgencyEntry]:
-    """Gazetteer entries a user's name refers to (abbreviations, no diacritics, any case)."""
-    key = fold(name)
-    mentions = find_mentions(name)
-    hits = [m.agency for m in mentions if m.agency.known and (m.end - m.start) >= len(name.strip()) - 2]
-    if hits:
-        return hits
-    return [e for e in gazetteer().values() if key and key in fold(e.vi)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from .agencies import gazetteer

@@ -14,7 +14,7 @@ from .graph import (GAZETTEER_GRAPH, ONTOLOGY_GRAPH, SHARED_GRAPH, doc_graph_iri
 from .ingest import SUPPORTED_SUFFIXES, read_source
 from .model import Document
 from .resources import ontology_text
-from .store import write_store
+from .store import open_store, write_store
 
 
 @dataclass
@@ -101,7 +101,6 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
             warnings.append(f"{d.source}: bodies not in the gazetteer (kept, flagged): {', '.join(unknown)}")
     info = {"documents": [d.source for d in docs], "skipped": skipped, "format": 1}
     path = write_store(out, to_nquads(docs), info)
-    from .store import open_store
     report = BuildReport(store=path, documents=docs, skipped=skipped, warnings=warnings)
     report.triples = len(open_store(path))
     return report

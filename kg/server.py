@@ -9,13 +9,10 @@ small query page that needs no internet.
 """
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import queue
 import threading
-import time
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit

@@ -48,11 +48,6 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", folded).strip()
 
 
-def collapse(text: str) -> str:
-    """NFC with every run of whitespace collapsed to one space."""
-    return _SPACE.sub(" ", nfc(text)).strip()
-
-
 def strip_span(text: str, start: int, end: int, chars: str = " \t\r\n,;:.-–+*•|#") -> tuple[int, int]:
     """Narrow [start, end) so it neither starts nor ends with the given characters."""
     while start < end and text[start] in chars:

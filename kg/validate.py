@@ -19,20 +19,9 @@ class ValidationReport:
 
 
 def store_graph(kg: KGStore) -> Graph:
-    """Every triple of the store (all named graphs) as one rdflib Graph."""
-    data = kg.store.dump(format=ox.RdfFormat.N_QUADS)
-    g = Graph()
-    g.parse(data=_triples_only(data), format="nt")
-    return g
-
-
-def _triples_only(nquads: bytes) -> str:
-    ds = ox.Store()
-    ds.load(nquads, format=ox.RdfFormat.N_QUADS)
-    out = []
-    for q in ds:
-        out.append(f"{q.subject} {q.predicate} {q.object} .")
-    return "\n".join(out)
+    """Every triple of the store (all named graphs merged) as one rdflib Graph."""
+    triples = ox.serialize((q.triple for q in kg.store), format=ox.RdfFormat.N_TRIPLES)
+    return Graph().parse(data=triples.decode("utf-8"), format="nt")
 
 
 def validate(kg: KGStore) -> ValidationReport:

@@ -30,7 +30,7 @@ MODIFIERS = ("co trach nhiem", "chiu trach nhiem", "theo chuc nang, nhiem vu, qu
              "theo chuc nang, nhiem vu duoc giao", "theo chuc nang, nhiem vu", "can cu chuc nang, nhiem vu, quyen han duoc giao",
              "can cu chuc nang, nhiem vu", "phai", "can", "thuong xuyen", "tiep tuc", "chu dong", "tich cuc", "kip thoi",
              "khan truong", "nghiem tuc", "truc tiep", "tang cuong", "day manh", "cong tac", "viec", "tot", "hang nam",
-             "hang nam", "dinh ky", "sau khi", "duoc giao", "giao", "la co quan duoc giao")
+             "dinh ky", "sau khi", "duoc giao", "giao", "la co quan duoc giao")
 
 _ALL = sorted(LEAD_VERBS + COORD_VERBS + MONITOR_VERBS + IMPLEMENT_VERBS, key=len, reverse=True)
 _VERB_RE = re.compile(r"(?:" + "|".join(re.escape(v) for v in _ALL) + r")\b")
