@@ -7,6 +7,8 @@ Cases covered (each a fixture in tests/fixtures/):
   agency subjects), post-2025 bodies (Đảng ủy UBND tỉnh, Sở Khoa học và Công nghệ after absorbing Sở
   TT&TT, Sở Nông nghiệp và Môi trường, Ban Tuyên giáo và Dân vận), targets inside duty items, a
   "báo cáo về Sở Nội vụ để tổng hợp" monitor, hard-wrapped lines;
+- plan_labels.txt: an annual 2025 plan whose tasks carry "Cơ quan chủ trì: ... / Cơ quan phối hợp: ..."
+  labels (as child bullets and inline), a PAR INDEX target in points, targets dated by the plan's year;
 - article_2024.txt: a newspaper article quoting a plan's targets, with achieved past results that must
   not become targets, a "Cùng với đó" continuation and a "được giao chủ trì" duty.
 """
@@ -35,7 +37,7 @@ def test_table_plan():
             ("Ủy ban nhân dân cấp xã", "coordinate"), ("Sở Nội vụ", "lead"), ("Sở Tư pháp", "coordinate"),
             ("Sở Nội vụ", "monitor")} == duties(d)
     values = {(t.value, t.year, t.comparator, t.unit) for t in d.targets}
-    assert {(85, 2024, ">=", "%"), (90, 2024, ">=", "%"), (30, None, "<=", "rank")} == values
+    assert {(85, 2024, ">=", "%"), (90, 2024, ">=", "%"), (30, 2024, "<=", "rank")} == values  # annual plan year
     # the hard-wrapped second line keeps the deadline of its item
     assert all(t.span.quote in d.text for t in d.targets)
 
@@ -73,8 +75,19 @@ def test_article_quoting_targets():
     assert {o.agency.name for o in d.ownerships} == {"Sở Nội vụ"}
 
 
-@pytest.mark.parametrize("name", ["plan_table.md", "directive_2025.txt", "article_2024.txt"])
+@pytest.mark.parametrize("name", ["plan_table.md", "directive_2025.txt", "article_2024.txt", "plan_labels.txt"])
 def test_every_quote_is_verbatim(name):
     d = doc(name)
     for fact in [*d.targets, *d.duties]:
         assert d.text[fact.span.start:fact.span.end] == fact.span.quote
+
+
+def test_annual_plan_with_labelled_lead_and_coordinating_bodies():
+    d = doc("plan_labels.txt")
+    assert (d.kind, d.number, d.date, d.province) == ("ke_hoach", "210/KH-UBND", "2025-01-05", "Nghệ An")
+    assert {("Văn phòng Ủy ban nhân dân tỉnh", "lead"), ("Các sở, ban, ngành tỉnh", "coordinate"),
+            ("Ủy ban nhân dân cấp xã", "coordinate"), ("Sở Nội vụ", "lead")} == duties(d)
+    lead = next(x for x in d.duties if x.role == "lead" and x.agency.name.startswith("Văn phòng"))
+    assert lead.task.startswith("Rà soát, đơn giản hóa thủ tục hành chính nội bộ")
+    values = {(t.value, t.unit, t.comparator, t.year) for t in d.targets}
+    assert values == {(88, "count", ">=", 2025), (100, "%", "=", 2025)}

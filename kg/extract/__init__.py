@@ -27,7 +27,7 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     doc.citations = read_citations(text, exclude={n for n in (doc.number,) if n})
     counter = [0]
     carry: dict = {}
-    duties = DutyReader(text, folded, doc_id)
+    duties = DutyReader(text, folded, doc_id, provincial=doc.province is not None)
     for node in root.walk():
         if node.kind in ("root", "implicit"):
             continue
@@ -39,5 +39,23 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
         ctx = ctxs[id(node)]
         doc.targets.extend(read_targets(text, folded, node, ctx, doc_id, counter, carry))
         doc.duties.extend(duties.read(node, ctx))
+    _annual_plan_year(doc)
     doc.ownerships = infer_ownership(doc)
     return doc
+
+
+def _annual_plan_year(doc: Document) -> None:
+    """An annual plan ("Kế hoạch cải cách hành chính năm 2025") sets the deadline its targets leave out."""
+    import re
+    from dataclasses import replace
+
+    title = fold_aligned(doc.title or "")
+    m = re.search(r"\bnam (20\d\d)\b", title)
+    if doc.kind not in ("ke_hoach", "bai_viet") or not m or re.search(r"\b(?:den|toi|giai doan)\b", title):
+        return
+    year = int(m.group(1))
+    doc.targets = [replace(t, year=year) if t.year is None and not _annual(doc.text, t) else t for t in doc.targets]
+
+
+def _annual(text: str, target) -> bool:
+    return "hang nam" in fold_aligned(text[max(0, target.span.start - 80):target.span.end])

@@ -24,6 +24,8 @@ from .context import NodeContext
 from .verbs import is_non_duty, role_of, skip_modifiers, starts_with_verb, verb_cluster
 
 _SKIP_SECTIONS = ("results", "views", "recipients")
+_LABEL = re.compile(r"(?:(?:co quan|don vi|bo phan)\s+)?(chu tri|phoi hop)(?:\s+thuc hien)?\s*:\s*")
+_OTHER_LABEL = re.compile(r"(?:thoi gian|thoi han|san pham|kinh phi|ket qua)[^:;\n]{0,25}:")
 _COMMA_SUBJECT = re.compile(r"(?:muc tieu|yeu cau|dat ra|de ra|nam 20\d\d)")
 _PREFIX = re.compile(r"(?:giao|de nghi|yeu cau|can cu[^,]{0,60},)\s+")
 _TITLE = re.compile(r"(?:chanh|pho chanh|giam doc|pho giam doc|thu truong|chu tich|pho chu tich|truong ban|"
@@ -51,8 +53,9 @@ def to_agency(m: Mention) -> Agency:
 class DutyReader:
     """Reads the duties of one document, paragraph by paragraph."""
 
-    def __init__(self, text: str, folded: str, doc_id: str):
+    def __init__(self, text: str, folded: str, doc_id: str, provincial: bool = True):
         self.text, self.folded, self.doc_id = text, folded, doc_id
+        self.provincial = provincial  # a province's document: national bodies it works with are not its duty-bearers
         self.count = 0
         self._heading_agencies: dict[int, list[Mention] | None] = {}
         self._table: dict[str, int] | None = None
@@ -144,6 +147,9 @@ class DutyReader:
         own_heading = self.agencies_of_heading(node)
         duties: list[Duty] = []
         sentences = sentence_spans(self.text, start, end)
+        labelled = self._labelled(node, start, end, ctx)
+        if labelled:
+            return labelled
         for i, (ss, se) in enumerate(sentences):
             mentions = find_mentions(self.text, ss, se)
             own, objects = self._sentence(ss, se, mentions, ctx) if mentions else ([], [])
@@ -156,6 +162,31 @@ class DutyReader:
             duties.extend(own)
             duties.extend(objects)
         return duties
+
+    def _labelled(self, node: Node, start: int, end: int, ctx: NodeContext) -> list[Duty]:
+        """'Cơ quan chủ trì: Sở Tư pháp; Cơ quan phối hợp: ...' under (or inside) a task item."""
+        f = self.folded
+        out: list[Duty] = []
+        for m in _LABEL.finditer(f, start, end):
+            role = "lead" if m.group(1) == "chu tri" else "coordinate"
+            stop = min([i for i in (f.find("\n", m.end(), end),) if i >= 0] or [end])
+            nxt = _LABEL.search(f, m.end(), stop) or _OTHER_LABEL.search(f, m.end(), stop)
+            stop = nxt.start() if nxt else stop
+            mentions = find_mentions(self.text, m.end(), stop)
+            if not mentions:
+                continue
+            before = self.text[start:m.start()].strip(" -+*;:,.\n")
+            if len(before) > 15:
+                ts, te = start, m.start()
+            elif node.parent is not None and node.parent.kind not in ("root", "implicit"):
+                ts, te = node.parent.body_start, node.parent.end
+            else:
+                ts, te = m.start(), stop
+            duties = self._make(mentions, role, m.start(), stop, ts, te, ctx)
+            for d in duties:
+                object.__setattr__(d, "task", re.sub(r"\s+", " ", self.text[ts:te]).strip(" ,.;:-")[:600])
+            out.extend(duties)
+        return out
 
     def _table_row(self, cells: list[tuple[int, int]], ctx: NodeContext) -> list[Duty]:
         """A row of a "Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian" table."""
@@ -257,7 +288,8 @@ class DutyReader:
             at = cs + m.end()
             sub = self.subject_at(at, ce, [x for x in cm if x.start >= at])
             if sub:
-                bodies = [x for x in sub[0] if x.agency.type != "Generic" and x.agency.id not in skip]
+                bodies = [x for x in sub[0] if x.agency.type != "Generic" and x.agency.id not in skip
+                          and not (self.provincial and x.agency.type == "Ministry")]
                 out.extend(self._make(bodies, "coordinate", cs, ce, at, ce, ctx))
         for m in re.finditer(r"vai tro\b", f[cs:ce]):
             window_end = min(ce, cs + m.end() + 200)

@@ -24,6 +24,7 @@ _RANK = re.compile(
     r"(?:thu hang|xep hang|xep thu|dung thu|vi tri)\s+(?:(?:tu|trong|thuoc|vao)\s+)?(?:(?:nhom|top)\s+)?(?:cac\s+)?(\d{1,2})\b(?!\s*%)"
     r"|(?:trong|thuoc|vao)\s+(?:nhom|top)\s+(\d{1,2})\s+(?:cac\s+)?(?:tinh|dia phuong|don vi)"
 )
+_POINTS = re.compile(rf"(?<![\d.,/]){_NUM}\s*diem\b")
 _LEVEL_GROUP = re.compile(r"\bnam trong nhom\b|\bduy tri trong nhom\b|\bthuoc nhom\b(?!\s+\d)")
 _SKIP_LEVEL = re.compile(r"^(?:trong do|nhu|tao|gop phan|nham|dam bao|bao dam|de |voi |theo |can cu|chu trong|uu tien)")
 _LEVEL_VERB = re.compile(r"\b(?:hoan thanh|hoan thien|duoc|xay dung duoc|nam trong|duy tri|hinh thanh|trien khai|"
@@ -96,6 +97,8 @@ def _numbers(cf: str, cs: int) -> list[_Number]:
             continue
         found = [n for n in found if not (cs + m.start() <= n.start < cs + m.end())]
         found.append(_Number(cs + m.start(), cs + m.end(), _value(m.group(1)), _value(m.group(2)), "%"))
+    for m in _POINTS.finditer(cf):
+        found.append(_Number(cs + m.start(1), cs + m.end(), _value(m.group(1)), None, "count"))
     for m in _RANK.finditer(cf):
         g = 1 if m.group(1) else 2
         found.append(_Number(cs + m.start(g), cs + m.end(g), float(m.group(g)), None, "rank"))
