@@ -9,6 +9,9 @@ Cases covered (each a fixture in tests/fixtures/):
   "báo cáo về Sở Nội vụ để tổng hợp" monitor, hard-wrapped lines;
 - plan_labels.txt: an annual 2025 plan whose tasks carry "Cơ quan chủ trì: ... / Cơ quan phối hợp: ..."
   labels (as child bullets and inline), a PAR INDEX target in points, targets dated by the plan's year;
+- decision_2025.txt: a 2025 decision (Quyết định) whose "Điều 2. Tổ chức thực hiện" gives duties to a
+  standing body, to heads of bodies by title ("Giám đốc các sở", "Chủ tịch UBND các xã, phường"), a
+  "căn cứ Kế hoạch xây dựng ..." duty and a target stated inside a duty ("chịu trách nhiệm bảo đảm 100% ...");
 - article_2024.txt: a newspaper article quoting a plan's targets, with achieved past results that must
   not become targets, a "Cùng với đó" continuation and a "được giao chủ trì" duty.
 """
@@ -75,7 +78,8 @@ def test_article_quoting_targets():
     assert {o.agency.name for o in d.ownerships} == {"Sở Nội vụ"}
 
 
-@pytest.mark.parametrize("name", ["plan_table.md", "directive_2025.txt", "article_2024.txt", "plan_labels.txt"])
+@pytest.mark.parametrize("name", ["plan_table.md", "directive_2025.txt", "article_2024.txt", "plan_labels.txt",
+                                  "decision_2025.txt"])
 def test_every_quote_is_verbatim(name):
     d = doc(name)
     for fact in [*d.targets, *d.duties]:
@@ -91,3 +95,16 @@ def test_annual_plan_with_labelled_lead_and_coordinating_bodies():
     assert lead.task.startswith("Rà soát, đơn giản hóa thủ tục hành chính nội bộ")
     values = {(t.value, t.unit, t.comparator, t.year) for t in d.targets}
     assert values == {(88, "count", ">=", 2025), (100, "%", "=", 2025)}
+
+
+def test_decision_with_duties_by_title_and_a_target_inside_a_duty():
+    d = doc("decision_2025.txt")
+    assert (d.kind, d.number, d.date, d.province) == ("quyet_dinh", "1234/QĐ-UBND", "2025-04-02", "Quảng Ninh")
+    got = duties(d)
+    for expected in [("Sở Nội vụ", "lead"), ("Sở Nội vụ", "monitor"), ("Văn phòng Ủy ban nhân dân tỉnh", "coordinate"),
+                     ("Sở Khoa học và Công nghệ", "implement"), ("Các sở, ban, ngành tỉnh", "implement"),
+                     ("Ủy ban nhân dân cấp xã", "implement"), ("Văn phòng Ủy ban nhân dân tỉnh", "implement")]:
+        assert expected in got
+    (t,) = d.targets
+    assert (t.value, t.year, t.scope, t.area) == (100, 2025, "cấp tỉnh", "chinh_quyen_so")
+    assert {(o.agency.name, o.rule) for o in d.ownerships} == {("Sở Khoa học và Công nghệ", "actor")}

@@ -51,7 +51,8 @@ def _annual_plan_year(doc: Document) -> None:
 
     title = fold_aligned(doc.title or "")
     m = re.search(r"\bnam (20\d\d)\b", title)
-    if doc.kind not in ("ke_hoach", "bai_viet") or not m or re.search(r"\b(?:den|toi|giai doan)\b", title):
+    planned = doc.kind == "ke_hoach" or re.search(r"\bke hoach\b", title)
+    if not m or not planned or re.search(r"\b(?:den|toi|giai doan)\b", title):
         return
     year = int(m.group(1))
     doc.targets = [replace(t, year=year) if t.year is None and not _annual(doc.text, t) else t for t in doc.targets]

@@ -32,7 +32,8 @@ DEADLINE = re.compile(
 )
 YEAR_BLOCK = re.compile(r"^\s*[-+*•]?\s*(?:trong do,?\s*)?(?:den|toi)\s+(?:het\s+|cuoi\s+)?nam\s+(20\d\d)\s*[:,]")
 ANNUAL = re.compile(r"\b(?:hang|moi)\s+nam\b")  # hằng năm, hàng năm, mỗi năm
-FORWARD = re.compile(r"\b(?:phan dau|muc tieu|chi tieu|yeu cau|se dat|dat ra|den (?:het |cuoi )?nam 20\d\d)")
+FORWARD = re.compile(r"\b(?:phan dau|muc tieu|chi tieu|yeu cau|se dat|dat ra|(?:den|toi|trong|truoc) (?:het |cuoi )?nam 20\d\d"
+                     r"|(?:bao dam|dam bao|chiu trach nhiem)[^.;]{0,40}\d+(?:[.,]\d+)?\s*%)")
 PAST = re.compile(r"\b(?:da\s|dat duoc|den nay|den thoi diem|hien tai|hien nay|nam qua|ket qua,|qua \d+ nam)")
 CONTINUATION = re.compile(r"^\s*(?:cung voi do|cung do|ben canh do|ngoai ra|dong thoi)\b")
 

@@ -73,6 +73,13 @@ class DutyReader:
             t = _TITLE.match(f, pos, end)
             probes = {pos, t.end(), t.start(1)} if t else {pos}
             hit = next((mm for mm in mentions if mm.start in probes), None)
+            if hit is None and t and found:
+                # a title over a body the gazetteer lacks ("Giám đốc các sở"): skip that part of the list
+                comma = f.find(",", t.end(), end)
+                sep_end = comma + 1 if comma > 0 and comma - t.end() < 40 else -1
+                if sep_end > 0:
+                    pos = _skip_ws(f, sep_end, end)
+                    continue
             if hit is None:
                 if found:
                     fm = _FILLER.match(f, pos, end)

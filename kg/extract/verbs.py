@@ -37,11 +37,17 @@ _VERB_RE = re.compile(r"(?:" + "|".join(re.escape(v) for v in _ALL) + r")\b")
 _MOD_RE = re.compile(r"(?:" + "|".join(re.escape(m) for m in sorted(MODIFIERS, key=len, reverse=True)) + r")\b[\s,]*")
 
 
+_WHEN = re.compile(r"(?:trong |den |truoc |tu )?(?:het |cuoi )?(?:nam|quy [ivx1-4]+(?:/| nam )?)\s*20\d\d\s*,\s*")
+
+
+_BASED_ON = re.compile(r"can cu [^,;.]{0,80}?(?=\b(?:xay dung|trien khai|thuc hien|to chuc|ban hanh|lap|de xuat)\b)")
+
+
 def skip_modifiers(folded: str, pos: int, end: int) -> int:
     while pos < end:
         while pos < end and folded[pos] in " ,":
             pos += 1
-        m = _MOD_RE.match(folded, pos, end)
+        m = _BASED_ON.match(folded, pos, end) or _WHEN.match(folded, pos, end) or _MOD_RE.match(folded, pos, end)
         if not m:
             break
         # "tăng cường"/"đẩy mạnh" are verbs themselves when nothing verb-like follows.
