@@ -2,7 +2,8 @@
 
 Cases covered (each a fixture in tests/fixtures/):
 - plan_table.md: a 2024 plan (Kế hoạch) with a markdown table "Nhiệm vụ | Đơn vị chủ trì | Đơn vị
-  phối hợp | Thời gian", a hard-wrapped target list, a rank target, post-2025 "UBND các xã, phường";
+  phối hợp | Thời gian", an annex table of targets "Chỉ tiêu | Đơn vị tính | Năm 2024 | Năm 2025", a
+  hard-wrapped target list, a rank target, post-2025 "UBND các xã, phường";
 - directive_2025.txt: a 2025 directive (Chỉ thị) with numbered duties per agency (agency headings and
   agency subjects), post-2025 bodies (Đảng ủy UBND tỉnh, Sở Khoa học và Công nghệ after absorbing Sở
   TT&TT, Sở Nông nghiệp và Môi trường, Ban Tuyên giáo và Dân vận), targets inside duty items, a
@@ -40,7 +41,8 @@ def test_table_plan():
             ("Ủy ban nhân dân cấp xã", "coordinate"), ("Sở Nội vụ", "lead"), ("Sở Tư pháp", "coordinate"),
             ("Sở Nội vụ", "monitor")} == duties(d)
     values = {(t.value, t.year, t.comparator, t.unit) for t in d.targets}
-    assert {(85, 2024, ">=", "%"), (90, 2024, ">=", "%"), (30, 2024, "<=", "rank")} == values  # annual plan year
+    assert {(85, 2024, ">=", "%"), (90, 2024, ">=", "%"), (30, 2024, "<=", "rank"),   # annual plan year
+            (60, 2024, "=", "%"), (80, 2025, ">=", "%"), (25, 2024, "<=", "rank"), (20, 2025, "<=", "rank")} == values
     # the hard-wrapped second line keeps the deadline of its item
     assert all(t.span.quote in d.text for t in d.targets)
 

@@ -141,7 +141,7 @@ class DutyReader:
 
     # -- duties ---------------------------------------------------------------------
     def read(self, node: Node, ctx: NodeContext) -> list[Duty]:
-        cells = _cells(self.text, node.start, node.end)
+        cells = table_cells(self.text, node.start, node.end)
         if len(cells) >= 3:
             return self._table_row(cells, ctx)
         self._table = None
@@ -339,7 +339,7 @@ class DutyReader:
         return out
 
 
-def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def table_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Cells of a markdown/pipe table row (start and end of each cell's text), else []."""
     line_s = text.rfind("\n", 0, start) + 1
     line_e = text.find("\n", end)

@@ -15,6 +15,7 @@ from ..model import Span, Target
 from ..structure import Node
 from ..text import fold_aligned, sentence_spans
 from .areas import keyword_area
+from .duties import table_cells
 from .context import ANNUAL, CONTINUATION, FORWARD, PAST, NodeContext, clause_spans, deadline_years
 
 _NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
@@ -51,6 +52,10 @@ def read_targets(text: str, folded: str, node: Node, ctx: NodeContext, doc_id: s
     """
     if ctx.section in ("results", "views", "recipients"):
         return []
+    cells = table_cells(text, node.start, node.end)
+    if len(cells) >= 3:
+        return _table_targets(text, folded, cells, ctx, doc_id, counter, carry)
+    carry.pop("table", None)
     start, end = node.body_start, node.end
     if end <= start:
         return []
@@ -83,6 +88,42 @@ def read_targets(text: str, folded: str, node: Node, ctx: NodeContext, doc_id: s
             t = _level_target(text, cf, cs, ce, ctx, lead_year, in_targets, doc_id, counter)
             if t is not None:
                 out.append(t)
+    return out
+
+
+def _table_targets(text, folded, cells, ctx, doc_id, counter, carry) -> list[Target]:
+    """Rows of a targets table: "Chỉ tiêu | Đơn vị tính | Năm 2025 | Năm 2030"."""
+    keys = [folded[s:e].strip() for s, e in cells]
+    years = {i: int(m.group(1)) for i, k in enumerate(keys) if (m := re.search(r"\b(20\d\d)\b", k)) and len(k) < 30}
+    if years and any(re.search(r"chi tieu|noi dung|muc tieu", k) for k in keys):
+        metric_col = next(i for i, k in enumerate(keys) if re.search(r"chi tieu|noi dung|muc tieu", k))
+        unit_col = next((i for i, k in enumerate(keys) if re.search(r"\bdon vi\b|\bdvt\b", k)), None)
+        carry["table"] = (metric_col, unit_col, years)
+        return []
+    if "table" not in carry:
+        return []
+    metric_col, unit_col, years = carry["table"]
+    if metric_col >= len(cells) or re.fullmatch(r"[\s:|-]*", "".join(keys)):
+        return []
+    ms, me = cells[metric_col]
+    metric = re.sub(r"\s+", " ", text[ms:me]).strip()
+    unit_text = keys[unit_col] if unit_col is not None and unit_col < len(cells) else ""
+    area = ctx.area or keyword_area(metric) or ctx.text_area or "khac"
+    out = []
+    for col, year in years.items():
+        if col >= len(cells):
+            continue
+        cs, ce = cells[col]
+        m = re.search(rf"{_NUM}\s*(%?)", keys[col])
+        if not m or len(metric) < 5:
+            continue
+        unit = "%" if m.group(2) or "%" in unit_text else ("rank" if "hang" in unit_text else "count")
+        cmp = _comparator(keys[col][:m.start()], keys[col][m.end():], unit) or ("<=" if unit == "rank" else "=")
+        counter[0] += 1
+        qs, qe = cells[0][0], cells[-1][1]
+        out.append(Target(id=f"{doc_id}-t{counter[0]}", area=area, year=year, value=_value(m.group(1)), value_max=None,
+                          unit=unit, comparator=cmp, baseline=None, scope=None, metric=metric[:200],
+                          span=Span(qs, qe, text[qs:qe])))
     return out
 
 
