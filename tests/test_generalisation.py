@@ -13,6 +13,9 @@ Cases covered (each a fixture in tests/fixtures/):
 - decision_2025.txt: a 2025 decision (Quyết định) whose "Điều 2. Tổ chức thực hiện" gives duties to a
   standing body, to heads of bodies by title ("Giám đốc các sở", "Chủ tịch UBND các xã, phường"), a
   "căn cứ Kế hoạch xây dựng ..." duty and a target stated inside a duty ("chịu trách nhiệm bảo đảm 100% ...");
+- report_2024.txt: a report (Báo cáo) of 2024 results and 2025 tasks: achieved results (and a past
+  "đã chủ trì") are neither targets nor duties, the section heading "... NĂM 2025" dates its targets,
+  "phấn đấu năm 2025", a recipients list ("Nơi nhận") that gives no duty;
 - article_2024.txt: a newspaper article quoting a plan's targets, with achieved past results that must
   not become targets, a "Cùng với đó" continuation and a "được giao chủ trì" duty.
 """
@@ -81,7 +84,7 @@ def test_article_quoting_targets():
 
 
 @pytest.mark.parametrize("name", ["plan_table.md", "directive_2025.txt", "article_2024.txt", "plan_labels.txt",
-                                  "decision_2025.txt"])
+                                  "decision_2025.txt", "report_2024.txt"])
 def test_every_quote_is_verbatim(name):
     d = doc(name)
     for fact in [*d.targets, *d.duties]:
@@ -110,3 +113,14 @@ def test_decision_with_duties_by_title_and_a_target_inside_a_duty():
     (t,) = d.targets
     assert (t.value, t.year, t.scope, t.area) == (100, 2025, "cấp tỉnh", "chinh_quyen_so")
     assert {(o.agency.name, o.rule) for o in d.ownerships} == {("Sở Khoa học và Công nghệ", "actor")}
+
+
+def test_report_results_are_not_targets_and_headings_date_the_tasks():
+    d = doc("report_2024.txt")
+    assert d.kind == "bao_cao" and d.signer == "Trần Văn Bình"
+    assert {(t.value, t.year, t.comparator) for t in d.targets} == {(70, 2025, ">"), (85, 2025, ">="),
+                                                                   (20, 2025, "reduce_by")}
+    got = duties(d)
+    assert ("Văn phòng Ủy ban nhân dân tỉnh", "lead") in got and ("Sở Tài chính", "coordinate") in got
+    assert not any(x.span.quote.startswith("Sở Nội vụ đã") for x in d.duties)
+    assert not any("Bộ Nội vụ" == x.agency.name for x in d.duties)

@@ -28,7 +28,8 @@ _SECTION_RULES = [
 DEADLINE = re.compile(
     r"(?:(?:den|toi|truoc|trong|vao)\s+(?:het\s+|cuoi\s+|nam\s+)?nam\s+(20\d\d)"
     r"|(?<!so voi )giai doan\s+20\d\d\s*[-–]\s*(20\d\d)"
-    r"|^\s*(?:[-+*]\s*)?(?:trong do,\s*)?nam\s+(20\d\d)\s*[,:])"
+    r"|^\s*(?:[-+*]\s*)?(?:trong do,\s*)?nam\s+(20\d\d)\s*[,:]"
+    r"|(?:phan dau|muc tieu|chi tieu)\s+(?:trong\s+|den\s+)?nam\s+(20\d\d)\b)"
 )
 YEAR_BLOCK = re.compile(r"^\s*[-+*•]?\s*(?:trong do,?\s*)?(?:den|toi)\s+(?:het\s+|cuoi\s+)?nam\s+(20\d\d)\s*[:,]")
 ANNUAL = re.compile(r"\b(?:hang|moi)\s+nam\b")  # hằng năm, hàng năm, mỗi năm
@@ -101,8 +102,23 @@ def contexts(root: Node) -> dict[int, NodeContext]:
         elif node.kind in ("roman", "dieu", "num", "letter", "ordinal", "caps", "implicit") or (
                 node.kind == "para" and node.is_heading):
             block_year = None
-        out[id(node)] = NodeContext(section_of(node), area_of(node), block_year)
+        out[id(node)] = NodeContext(section_of(node), area_of(node), block_year or _heading_year(node))
     return out
+
+
+_HEADING_YEAR = re.compile(r"\bnam (20\d\d)\b")
+
+
+def _heading_year(node: Node) -> int | None:
+    """"II. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025": the year a heading puts over its section."""
+    for n in node.ancestors():
+        if n.kind in ("root", "implicit") or not (n.is_heading or n.kind in ("roman", "caps")):
+            continue
+        head = heading_text(n)[:160]
+        m = _HEADING_YEAR.search(head)
+        if m and not re.search(r"giai doan|den nam|toi nam|\d{4}\s*[-–]\s*\d{4}", head):
+            return int(m.group(1))
+    return None
 
 
 def deadline_years(folded: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
