@@ -30,6 +30,8 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
 _ORDINALS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 _DECOR = " \t|#*>_"
+_BINDING_WORDS = {"cua", "va", "cac", "voi", "cho", "tai", "ve", "tren", "theo", "thuoc", "nhu", "la", "cung", "hoac",
+                  "gom", "trong", "tu", "den", "nhung", "mot", "duoc", "bang", "do", "toi", "thieu", "nhat", "dat"}
 _RULE = re.compile(r"[-*_=~\s]{3,}$")
 
 
@@ -148,7 +150,17 @@ def _continues(text: str, prev: list[int], s: int, e: int) -> bool:
     gap = text[prev[1]:s]
     if gap.count("\n") > 3:
         return False
-    return first.islower() and text[prev[0]:prev[1]].strip() != "" and not text[prev[0]:prev[1]].isupper()
+    prev_text = text[prev[0]:prev[1]]
+    if prev_text.isupper() or not prev_text.strip():
+        return False
+    if first.islower():
+        return True
+    # A hard wrap before a number ("tối thiểu\n80% ...") or a name ("của\nỦy ban ...") inside a long line.
+    last_line = prev_text[prev_text.rfind("\n") + 1:]
+    last_word = fold_aligned(last_line.rsplit(None, 1)[-1]) if last_line.split() else ""
+    if not (last.isalpha() and last.islower() and (first.isdigit() or first.isupper()) and gap.count("\n") == 1):
+        return False
+    return len(last_line) > 60 or last_word in _BINDING_WORDS
 
 
 def _marker_of(text: str, s: int, e: int):

@@ -59,3 +59,13 @@ def test_markdown_leftovers_and_ordinal_items():
 def test_outline_is_printable():
     _, root = tree("003")
     assert "TĂNG SỰ HÀI LÒNG" in outline(root)
+
+
+def test_hard_wraps_before_a_number_or_a_name_are_joined():
+    text = ("I. MỤC TIÊU\n\n1. Đến năm 2025, phấn đấu tỷ lệ thủ tục hành chính cung cấp trực tuyến đạt tối thiểu\n"
+            "80% tổng số thủ tục; tỷ lệ hồ sơ được số hóa của\nỦy ban nhân dân cấp huyện đạt 100%.\n"
+            "2. Mục tiêu khác\n")
+    root = parse(text)
+    item = find(root, "Đến năm 2025")
+    assert item.body.endswith("cấp huyện đạt 100%.")
+    assert find(root, "Mục tiêu khác").kind == "num"

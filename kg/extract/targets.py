@@ -248,6 +248,9 @@ def _scope(cf, cs, n, numbers, i, ce, levels, respective) -> str | None:
             return names.get(key)
     seg_end = numbers[i + 1].start if i + 1 < len(numbers) else ce
     found = {next(g for g in m.groups() if g) for m in levels if n.end <= cs + m.start() < seg_end}
+    if not found:  # "tỷ lệ hồ sơ ... của UBND cấp huyện đạt 100%": the level is named before the number
+        seg_start = numbers[i - 1].end if i else cs
+        found = {next(g for g in m.groups() if g) for m in levels if seg_start <= cs + m.start() < n.start}
     if len(found) == 1:
         return names.get(found.pop())
     return None
