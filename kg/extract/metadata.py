@@ -21,7 +21,7 @@ _TITLES = {"nghi quyet": "nghi_quyet", "quyet dinh": "quyet_dinh", "chi thi": "c
            "bao cao": "bao_cao"}
 _TITLE_LINE = re.compile(r"^\W*(nghi quyet|quyet dinh|chi thi|ke hoach|bao cao)\W*$", re.MULTILINE)
 _OWN_NUMBER = re.compile(r"(?:^|\|)\W*so\s*:?\s*(?=\d)", re.MULTILINE)
-_DATE_LINE = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})")
+_DATE_LINE = re.compile(r"^[^\n,]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})|^[^\n,]{2,40},\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.MULTILINE)
 _ARTICLE_SIGNS = re.compile(r"(?:^|\n)\s*(?:nguon\s*:|you are currently viewing|\(con nua\)|bai \d+\s*:|theo\s+[^\n]{0,40}\.vn)")
 _ISSUED = re.compile(r"(?:da\s+)?ban hanh\s+(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s+)?")
 _PERIOD = re.compile(r"giai doan\s+(20\d\d)\s*[-–]\s*(20\d\d)")
@@ -59,7 +59,8 @@ def read_metadata(doc: Document) -> None:
         doc.describes = doc.kind
         m = _DATE_LINE.search(header)
         if m:
-            doc.date = f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+            d, mo, y = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+            doc.date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
         doc.issuer = _issuer(text, header)
     doc.province = _province(text, folded)
     if doc.kind != "bai_viet":
