@@ -124,3 +124,12 @@ def test_report_results_are_not_targets_and_headings_date_the_tasks():
     assert ("Văn phòng Ủy ban nhân dân tỉnh", "lead") in got and ("Sở Tài chính", "coordinate") in got
     assert not any(x.span.quote.startswith("Sở Nội vụ đã") for x in d.duties)
     assert not any("Bộ Nội vụ" == x.agency.name for x in d.duties)
+
+
+def test_symbols_ranges_and_words_for_percent(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_text("KẾ HOẠCH\n\nI. MỤC TIÊU\n\n- Đến năm 2026, tỷ lệ hồ sơ trực tuyến ≥ 85%; từ 25% đến 35% lãnh đạo "
+                    "cấp phòng được đào tạo; 95 phần trăm hồ sơ được số hóa.\n", encoding="utf-8")
+    d = extract_document(read_source(path), "p")
+    assert {(t.value, t.value_max, t.comparator, t.year) for t in d.targets} == {
+        (85, None, ">=", 2026), (25, 35, "=", 2026), (95, None, "=", 2026)}

@@ -19,7 +19,9 @@ from .duties import table_cells
 from .context import ANNUAL, CONTINUATION, FORWARD, PAST, NodeContext, clause_spans, deadline_years
 
 _NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
-_PERCENT = re.compile(rf"(?<![\d.,/]){_NUM}\s*%(?:\s*[-–]\s*{_NUM}\s*%)?")
+_PCT = r"(?:%|\s?phan tram\b)"
+_PERCENT = re.compile(rf"(?<![\d.,/]){_NUM}\s*{_PCT}(?:\s*[-–]\s*{_NUM}\s*{_PCT})?")
+_FROM_TO = re.compile(rf"\btu\s+{_NUM}\s*{_PCT}?\s+(?:den|toi)\s+{_NUM}\s*{_PCT}")
 _RANGE_FIRST = re.compile(rf"(?<![\d.,/]){_NUM}\s*[-–]\s*{_NUM}\s*%")
 _RANK = re.compile(
     r"(?:thu hang|xep hang|xep thu|dung thu|vi tri)\s+(?:(?:tu|trong|thuoc|vao)\s+)?(?:(?:nhom|top)\s+)?(?:cac\s+)?(\d{1,2})\b(?!\s*%)"
@@ -133,6 +135,10 @@ def _numbers(cf: str, cs: int) -> list[_Number]:
         lo = _value(m.group(1))
         hi = _value(m.group(2)) if m.group(2) else None
         found.append(_Number(cs + m.start(), cs + m.end(), lo, hi, "%"))
+    for m in _FROM_TO.finditer(cf):  # "từ 25% đến 35%": one target, a range
+        lo, hi = cs + m.start(1), cs + m.end()
+        found = [n for n in found if not (lo <= n.start < hi)]
+        found.append(_Number(lo, hi, _value(m.group(1)), _value(m.group(2)), "%"))
     for m in _RANGE_FIRST.finditer(cf):
         if any(n.start <= cs + m.start() < n.end for n in found):
             continue
@@ -191,9 +197,15 @@ def _numeric_targets(text, cf, cs, ce, numbers, ctx, lead_year, doc_id, counter)
     return out
 
 
+_SYMBOLS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "<": "<"}
+
+
 def _comparator(window: str, after: str, unit: str) -> str | None:
     w = window[-60:]
     a = after[:25]
+    sym = re.search(r"(≥|≤|>=|<=|>|<)\s*$", w)
+    if sym:
+        return _SYMBOLS[sym.group(1)]
     if unit == "rank":
         if re.search(r"tro xuong", a):
             return ">="
