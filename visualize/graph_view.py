@@ -64,7 +64,7 @@ def build_view(kg: KGStore, province: str | None = None, agency: str | None = No
 
     targets = [t for t in targets if keep_province(t["province"]) and (area is None or t["area"] == area)
                and (year is None or t["year"] == year)]
-    duties = [d for d in duties if keep_province(d["province"]) and (area is None or d["area"] in (area, None))]
+    duties = [d for d in duties if keep_province(d["province"]) and (area is None or d["area"] == area)]
     if agency:
         key = fold(agency)
         duties = [d for d in duties if key in fold(d["agencyName"])]
