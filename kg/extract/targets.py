@@ -71,12 +71,19 @@ def read_targets(text: str, folded: str, node: Node, ctx: NodeContext, doc_id: s
     clauses = clause_spans(text, folded, start, end)
     if not clauses:
         return []
-    first_years = deadline_years(folded[clauses[0][0]:clauses[0][1]])
+    first_clause = folded[clauses[0][0]:clauses[0][1]]
+    first_years = deadline_years(first_clause)
     lead_year = first_years[0][1] if first_years else par_year
+    # A period ("giai đoạn 2021 - 2030") dates numbers, but does not make a qualitative target.
+    level_year = next((y for p, y in first_years if not first_clause.startswith("giai doan", p)), None) \
+        if first_years else par_year
     carry["prev_forward"], carry["prev_year"] = par_forward, lead_year
     out: list[Target] = []
-    past_sentences = [] if in_targets else [
-        (s, e) for s, e in sentence_spans(text, start, end) if PAST.search(folded[s:e])]
+    sentences = sentence_spans(text, start, end)
+    past_sentences = [] if in_targets else [(s, e) for s, e in sentences if PAST.search(folded[s:e])]
+    # "Trong đó, chú trọng ..." elaborates what came before: it states no target of its own.
+    elaborations = [(s, e) for s, e in sentences if folded.startswith(("trong do, chu trong", "trong do chu trong"), s)]
+    numeric = [(cs, ce) for cs, ce in clauses if _numbers(folded[cs:ce], cs)]
     for cs, ce in clauses:
         cf = folded[cs:ce]
         numbers = _numbers(cf, cs)
@@ -86,11 +93,21 @@ def read_targets(text: str, folded: str, node: Node, ctx: NodeContext, doc_id: s
             if past or not forward:
                 continue
             out.extend(_numeric_targets(text, cf, cs, ce, numbers, ctx, lead_year, doc_id, counter))
-        elif (in_targets or (forward and lead_year)) and not past:
-            t = _level_target(text, cf, cs, ce, ctx, lead_year, in_targets, doc_id, counter)
+        elif (in_targets or (forward and level_year)) and not past:
+            if any(s <= cs < e for s, e in elaborations) or _sets_up_a_dated_number(folded, cs, ce, numeric, sentences):
+                continue
+            t = _level_target(text, cf, cs, ce, ctx, level_year, in_targets, doc_id, counter)
             if t is not None:
                 out.append(t)
     return out
+
+
+def _sets_up_a_dated_number(folded: str, cs: int, ce: int, numeric, sentences) -> bool:
+    """'Triển khai X ...; đến cuối năm 2025, phấn đấu 100% ...': the dated number is the target."""
+    sent = next(((s, e) for s, e in sentences if s <= cs < e), None)
+    if sent is None:
+        return False
+    return any(sent[0] <= ns < sent[1] and ns > cs and deadline_years(folded[ns:ne]) for ns, ne in numeric)
 
 
 def _table_targets(text, folded, cells, ctx, doc_id, counter, carry) -> list[Target]:
