@@ -25,7 +25,7 @@ _DATE_LINE = re.compile(r"^[^\n,]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\
 _ARTICLE_SIGNS = re.compile(r"(?:^|\n)\s*(?:nguon\s*:|you are currently viewing|\(con nua\)|bai \d+\s*:|theo\s+[^\n]{0,40}\.vn)")
 _ISSUED = re.compile(r"(?:da\s+)?ban hanh\s+(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s+)?")
 _PERIOD = re.compile(r"giai doan\s+(20\d\d)\s*[-–]\s*(20\d\d)")
-_ISSUERS = re.compile(r"^\W*((?:uy ban nhan dan|hoi dong nhan dan|tinh uy|thanh uy|ban thuong vu|ban chap hanh)[^\n|]*)$",
+_ISSUERS = re.compile(r"^\W*((?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|tinh uy|thanh uy|ban thuong vu|ban chap hanh)[^\n|]*)$",
                       re.MULTILINE)
 _HEADER_CHARS = 1800
 
@@ -130,6 +130,7 @@ def _titlecase(raw: str) -> str:
     out = out[:1].upper() + out[1:]
     for name in provinces():
         out = re.sub(re.escape(name.lower()), name, out)
+    out = re.sub(r"\b[Uu]bnd\b", "UBND", re.sub(r"\b[Hh]đnd\b", "HĐND", out))
     return out.replace("tỉnh ủy", "Tỉnh ủy")
 
 
