@@ -229,6 +229,7 @@ class DutyReader:
         objects: list[Duty] = []
         clauses = _split(self.text, ss, se, ";")
         subject: list[Mention] | None = None
+        prev_role: str | None = None
         for cs, ce in clauses:
             cm = [m for m in mentions if cs <= m.start < ce]
             sub = self.subject_at(cs, ce, cm) if cm else None
@@ -251,9 +252,9 @@ class DutyReader:
                             break
             if subject and pred is not None:
                 role = role_of(f, pred, ce)
-                if q_start == cs and sub is None and out and out[-1].role == role \
-                        and out[-1].agency.id == to_agency(subject[0]).id:
+                if q_start == cs and sub is None and role == prev_role:
                     continue  # a further clause of the same duty ("...; tổng hợp, báo cáo ...")
+                prev_role = role
                 out.extend(self._make(subject, role, q_start, ce, pred, ce, ctx))
                 out.extend(self._chained(subject, pred, ce, cm, ctx, q_start))
             objects.extend(self._objects(cs, ce, cm, ctx, exclude=subject if pred is not None else None))
@@ -313,8 +314,8 @@ class DutyReader:
                 out.extend(self._make(bodies, "monitor", cs, ce, cs, ce, ctx))
         for hit in cm:
             # "gửi Sở Tài chính để tổng hợp", "báo cáo kết quả về Sở Nội vụ để tổng hợp"
-            if re.search(r"\b(?:gui|ve|qua)\s+$", f[max(cs, hit.start - 8):hit.start]) \
-                    and re.match(r"[^.;]{0,80}?\bde (?:tong hop|theo doi)", f[hit.end:ce]) \
+            if re.search(r"\b(?:gui|ve)\s+$", f[max(cs, hit.start - 8):hit.start]) \
+                    and re.match(r"[^.;]{0,80}?\bde tong hop", f[hit.end:ce]) \
                     and hit.agency.id not in skip:
                 out.extend(self._make([hit], "monitor", cs, ce, hit.end, ce, ctx))
         return out
