@@ -11,7 +11,8 @@ import re
 
 LEAD_VERBS = ("chu tri", "lanh dao", "chi dao", "la co quan thuong truc", "la co quan chu tri", "la dau moi")
 COORD_VERBS = ("phoi hop",)
-MONITOR_VERBS = ("theo doi", "don doc", "kiem tra", "giam sat", "tong hop", "tham dinh")
+MONITOR_VERBS = ("theo doi", "don doc", "kiem tra", "giam sat", "tong hop", "tham dinh", "danh gia")
+LIGHT_VERBS = ("to chuc", "tien hanh")  # "tổ chức kiểm tra" is checking, "tổ chức triển khai" is implementing
 IMPLEMENT_VERBS = (
     "trien khai", "thuc hien", "to chuc", "xay dung", "tham muu", "huong dan", "lap", "ra soat", "ban hanh",
     "nghien cuu", "tuyen truyen", "bo tri", "dam bao", "bao dam", "quan triet", "pho bien", "cung cap", "van hanh",
@@ -95,6 +96,11 @@ def role_of(folded: str, pos: int, end: int) -> str:
     verbs = verb_cluster(folded, start, end)
     if not verbs:
         return "implement"
+    if verbs[0] in LIGHT_VERBS:
+        light = re.match(r"(?:to chuc|tien hanh)\s+", folded[start:end])
+        nxt = verb_cluster(folded, start + light.end(), end) if light else []
+        if nxt:
+            verbs = nxt
     if verbs[0] in LEAD_VERBS or "chu tri" in verbs:
         return "lead"
     if verbs[0] == "phoi hop":
