@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from .agencies import find_mentions
 from .errors import KGError
-from .model import AREAS
+from .model import AREAS, CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
 from .query import select
 from .store import KGStore
 from .text import fold
@@ -35,9 +35,9 @@ AREA_ABBREVIATIONS = {"tthc": "thu_tuc_hanh_chinh", "cqs": "chinh_quyen_so", "cq
                       "tc": "the_che", "index": "chi_so", "par_index": "chi_so"}
 
 
-_UNITS = {"percent": "%", "rank": "rank", "count": "count", "level": "level"}
-_CMPS = {"ge": ">=", "gt": ">", "eq": "=", "le": "<=", "lt": "<", "reduce_by": "reduce_by", "increase_by": "increase_by"}
-_SCOPES = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
+_UNITS = {v: k for k, v in UNIT_SUFFIX.items()}
+_CMPS = {v: k for k, v in CMP_SUFFIX.items()}
+_SCOPES = {v: k for k, v in SCOPE_SUFFIX.items()}
 
 
 def _notation(iri: str | None, prefix: str, table: dict | None = None) -> str | None:

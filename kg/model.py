@@ -13,6 +13,11 @@ ROLES = ("lead", "coordinate", "implement", "monitor")
 COMPARATORS = (">=", ">", "=", "<=", "<", "reduce_by", "increase_by")
 UNITS = ("%", "rank", "count", "level")
 KINDS = ("nghi_quyet", "quyet_dinh", "chi_thi", "ke_hoach", "bao_cao", "bai_viet", "khac")
+# How a value is written in a concept IRI of the ontology (cchc:unit-percent, cchc:cmp-ge, cchc:scope-xa).
+UNIT_SUFFIX = {"%": "percent", "rank": "rank", "count": "count", "level": "level"}
+CMP_SUFFIX = {">=": "ge", ">": "gt", "=": "eq", "<=": "le", "<": "lt", "reduce_by": "reduce_by",
+              "increase_by": "increase_by"}
+SCOPE_SUFFIX = {"cấp tỉnh": "tinh", "cấp huyện": "huyen", "cấp xã": "xa"}
 
 
 @dataclass(frozen=True)

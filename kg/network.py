@@ -41,13 +41,14 @@ def coordination_graph(kg: KGStore) -> nx.Graph:
 def agency_load(kg: KGStore) -> list[dict]:
     """One row per agency: targets owned, duties by role, and the agencies it shares duties with."""
     g = coordination_graph(kg)
+    centrality = nx.degree_centrality(g) if len(g) > 1 else {}
     rows = []
     for node, data in g.nodes(data=True):
         ties = sorted(g[node].items(), key=lambda kv: -kv[1]["weight"])
         rows.append({"agency": data["name"], "province": data["province"], "owns": data["owns"],
                      "lead": data["roles"]["lead"], "coordinate": data["roles"]["coordinate"],
                      "implement": data["roles"]["implement"], "monitor": data["roles"]["monitor"],
-                     "degree_centrality": round(nx.degree_centrality(g)[node], 3) if len(g) > 1 else 0.0,
+                     "degree_centrality": round(centrality.get(node, 0.0), 3),
                      "ties": [f"{g.nodes[o]['name']} ×{d['weight']}" for o, d in ties[:5]]})
     rows.sort(key=lambda r: (-(r["owns"] + r["lead"] + r["coordinate"] + r["implement"] + r["monitor"]), r["agency"]))
     return rows

@@ -16,6 +16,12 @@ from .resources import query_text
 from .store import KGStore
 
 Row = dict[str, object]
+# Prefixes predeclared for analysts' free-form queries (kg sparql and kg serve).
+PREFIXES = {"cchc": "https://w3id.org/cchc-kg/ontology#", "eli": "http://data.europa.eu/eli/ontology#",
+            "oa": "http://www.w3.org/ns/oa#", "org": "http://www.w3.org/ns/org#", "prov": "http://www.w3.org/ns/prov#",
+            "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dcterms": "http://purl.org/dc/terms/",
+            "xsd": "http://www.w3.org/2001/XMLSchema#", "id": "https://w3id.org/cchc-kg/id/"}
 
 
 @lru_cache(maxsize=None)
@@ -83,13 +89,7 @@ def run_sparql(kg: KGStore, sparql: str):
     """Run any read query (SELECT, ASK, CONSTRUCT, DESCRIBE); refuse updates."""
     if is_update(sparql):
         raise QueryError("updates are not allowed: the store is read-only (use kg build to change it)")
-    prefixes = {"cchc": "https://w3id.org/cchc-kg/ontology#", "eli": "http://data.europa.eu/eli/ontology#",
-                "oa": "http://www.w3.org/ns/oa#", "org": "http://www.w3.org/ns/org#",
-                "prov": "http://www.w3.org/ns/prov#", "skos": "http://www.w3.org/2004/02/skos/core#",
-                "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-                "dcterms": "http://purl.org/dc/terms/", "xsd": "http://www.w3.org/2001/XMLSchema#",
-                "id": "https://w3id.org/cchc-kg/id/"}
     try:
-        return kg.store.query(sparql, use_default_graph_as_union=True, prefixes=prefixes)
+        return kg.store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
     except SyntaxError as e:
         raise QueryError(f"SPARQL syntax error: {e}") from e

@@ -17,15 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from .query import is_update
+from .query import PREFIXES, is_update
 from .results import GRAPH_TYPES, SELECT_TYPES
 
 MAX_BODY = 1_000_000
-PREFIXES = {"cchc": "https://w3id.org/cchc-kg/ontology#", "eli": "http://data.europa.eu/eli/ontology#",
-            "oa": "http://www.w3.org/ns/oa#", "org": "http://www.w3.org/ns/org#", "prov": "http://www.w3.org/ns/prov#",
-            "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-            "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dcterms": "http://purl.org/dc/terms/",
-            "xsd": "http://www.w3.org/2001/XMLSchema#", "id": "https://w3id.org/cchc-kg/id/"}
 
 
 @dataclass

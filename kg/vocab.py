@@ -4,6 +4,8 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
+from .model import CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
+
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 ID = Namespace("https://w3id.org/cchc-kg/id/")
@@ -54,10 +56,6 @@ class CCHC(DefinedNamespace):
 
 
 _CONCEPTS = Namespace("https://w3id.org/cchc-kg/ontology#")
-UNIT_SUFFIX = {"%": "percent", "rank": "rank", "count": "count", "level": "level"}
-CMP_SUFFIX = {">=": "ge", ">": "gt", "=": "eq", "<=": "le", "<": "lt", "reduce_by": "reduce_by",
-              "increase_by": "increase_by"}
-SCOPE_SUFFIX = {"cấp tỉnh": "tinh", "cấp huyện": "huyen", "cấp xã": "xa"}
 
 
 def area_iri(area: str) -> URIRef:

@@ -1,6 +1,9 @@
 """Read one document into typed facts: metadata, citations, targets, duties, owners."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from ..ingest import SourceText
 from ..model import Document
 from ..structure import parse
@@ -46,9 +49,6 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
 
 def _annual_plan_year(doc: Document) -> None:
     """An annual plan ("Kế hoạch cải cách hành chính năm 2025") sets the deadline its targets leave out."""
-    import re
-    from dataclasses import replace
-
     title = fold_aligned(doc.title or "")
     m = re.search(r"\bnam (20\d\d)\b", title)
     planned = doc.kind == "ke_hoach" or re.search(r"\bke hoach\b", title)

@@ -83,10 +83,11 @@ def read_targets(text: str, folded: str, node: Node, ctx: NodeContext, doc_id: s
     past_sentences = [] if in_targets else [(s, e) for s, e in sentences if PAST.search(folded[s:e])]
     # "Trong đó, chú trọng ..." elaborates what came before: it states no target of its own.
     elaborations = [(s, e) for s, e in sentences if folded.startswith(("trong do, chu trong", "trong do chu trong"), s)]
-    numeric = [(cs, ce) for cs, ce in clauses if _numbers(folded[cs:ce], cs)]
+    found = {(cs, ce): _numbers(folded[cs:ce], cs) for cs, ce in clauses}
+    numeric = [span for span, numbers in found.items() if numbers]
     for cs, ce in clauses:
         cf = folded[cs:ce]
-        numbers = _numbers(cf, cs)
+        numbers = found[(cs, ce)]
         past = any(s <= cs < e for s, e in past_sentences)
         forward = in_targets or par_forward
         if numbers:
