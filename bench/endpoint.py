@@ -38,6 +38,7 @@ def main() -> None:
     server = subprocess.Popen([kg, "serve", "--store", args.store, "--port", "0", "--workers", str(args.workers)],
                               stdout=subprocess.PIPE, text=True)
     try:
+        assert server.stdout is not None  # stdout=PIPE
         url = server.stdout.readline().split()[1]
         latencies: list[float] = []
         errors = [0]

@@ -60,7 +60,9 @@ def main() -> None:
             print(f"  fresh process  kg {' '.join(cmd[:2])!s:<32} median {t * 1000:7.1f} ms")
         t0 = time.perf_counter()
         oxs = ox.Store.read_only(str(Path(store) / "oxigraph"))
-        n_ox = len(list(oxs.query(LABEL_LOOKUP, use_default_graph_as_union=True)))
+        solutions = oxs.query(LABEL_LOOKUP, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        n_ox = len(list(solutions))
         t_ox = time.perf_counter() - t0
         print(f"  label lookup   pyoxigraph on disk (open + query)  {t_ox * 1000:8.1f} ms  ({n_ox} rows)")
         if info["triples"] > args.rdflib_max_triples:

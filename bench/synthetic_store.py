@@ -24,6 +24,12 @@ from kg.store import write_store
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _nquads(quads: list[ox.Quad]) -> bytes:
+    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    assert data is not None  # no output given: the bytes are returned
+    return data
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--triples", type=int, default=1_000_000)
@@ -34,15 +40,14 @@ def main() -> None:
     report = build([ROOT / "data" / "corpus"], seed)
     store = ox.Store.read_only(str(seed / "oxigraph"))
     shared = ("graph/ontology", "graph/gazetteer", "graph/shared")
-    docs = b"".join(ox.serialize([q for q in store if not any(q.graph_name.value.endswith(s) for s in shared)],
-                                 format=ox.RdfFormat.N_QUADS).splitlines(keepends=True))
-    common = ox.serialize([q for q in store if any(q.graph_name.value.endswith(s) for s in shared[:2])],
-                          format=ox.RdfFormat.N_QUADS)
+    docs = b"".join(_nquads([q for q in store if not any(q.graph_name.value.endswith(s) for s in shared)])
+                    .splitlines(keepends=True))
+    common = _nquads([q for q in store if any(q.graph_name.value.endswith(s) for s in shared[:2])])
     per_copy = docs.count(b"\n")
     copies = max(1, (args.triples - common.count(b"\n")) // per_copy)
     names = [p for p in provinces() if p != "Thành phố Hồ Chí Minh"]
-    text = docs.decode("utf-8") + ox.serialize(
-        [q for q in store if q.graph_name.value.endswith("graph/shared")], format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    text = docs.decode("utf-8") + _nquads(
+        [q for q in store if q.graph_name.value.endswith("graph/shared")]).decode("utf-8")
     originals = sorted({d.province for d in report.documents if d.province})
     parts = [common]
     for i in range(copies):

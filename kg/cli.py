@@ -153,6 +153,7 @@ def sparql(store_dir: str, query: str, fmt: str, limit: int | None) -> None:
         kg sparql my-query.rq --format csv
     """
     import pyoxigraph as ox
+
     from .query import py, run_sparql
     text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
     result = run_sparql(open_kg(store_dir), text)
@@ -309,7 +310,8 @@ def cites(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
 
 @cli.command()
 @store_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (localhost only by default).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (localhost only by default).")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0 picks a free one).")
 @click.option("--timeout", default=10.0, show_default=True, type=float, help="Per-query time limit in seconds.")
 @click.option("--max-rows", default=10000, show_default=True, type=int, help="Result cap (rows or triples).")
@@ -325,8 +327,12 @@ def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, w
     """
     from .server import Settings, serve as run
     settings = Settings(Path(store_dir), timeout=timeout, max_rows=max_rows, workers=workers, in_memory=not on_disk)
-    run(settings, host, port, ready=lambda url: click.echo(f"Serving {url} (Ctrl-C to stop)", err=False)
-        or sys.stdout.flush())
+
+    def ready(url: str) -> None:
+        click.echo(f"Serving {url} (Ctrl-C to stop)", err=False)
+        sys.stdout.flush()
+
+    run(settings, host, port, ready=ready)
 
 
 @cli.command("map")

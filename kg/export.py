@@ -72,7 +72,9 @@ def export(kg: KGStore, fmt: str) -> bytes:
     if fmt == "turtle":
         return _rdflib_graph(kg).serialize(format="turtle", encoding="utf-8")
     if fmt == "nquads":
-        return kg.store.dump(format=ox.RdfFormat.N_QUADS)
+        data = kg.store.dump(format=ox.RdfFormat.N_QUADS)
+        assert data is not None  # no output given: the bytes are returned
+        return data
     if fmt == "jsonld":
         return _rdflib_graph(kg).serialize(format="json-ld", encoding="utf-8", auto_compact=True)
     if fmt == "csv":

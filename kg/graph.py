@@ -14,8 +14,20 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 from .agencies import gazetteer
 from .model import Agency, Document, Span
 from .text import fold
-from .vocab import (CCHC, ELI, ID, OA, agency_type_iri, area_iri, comparator_iri, kind_iri, role_iri, rule_iri,
-                    scope_iri, unit_iri)
+from .vocab import (
+    CCHC,
+    ELI,
+    ID,
+    OA,
+    agency_type_iri,
+    area_iri,
+    comparator_iri,
+    kind_iri,
+    role_iri,
+    rule_iri,
+    scope_iri,
+    unit_iri,
+)
 
 ONTOLOGY_GRAPH = ID["graph/ontology"]
 GAZETTEER_GRAPH = ID["graph/gazetteer"]

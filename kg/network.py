@@ -13,11 +13,11 @@ from .query import select
 from .store import KGStore
 
 
-def coordination_graph(kg: KGStore) -> nx.Graph:
+def coordination_graph(kg: KGStore) -> nx.Graph[str]:
     duties = select(kg, "duties")
     owners = select(kg, "owners")
-    g = nx.Graph()
-    by_quote: dict[tuple, set] = defaultdict(set)
+    g: nx.Graph[str] = nx.Graph()
+    by_quote: dict[tuple[str, str], set[str]] = defaultdict(set)
     for d in duties:
         node = g.nodes.get(d["agency"])
         if node is None:
@@ -29,8 +29,8 @@ def coordination_graph(kg: KGStore) -> nx.Graph:
         if o["owner"] not in g:
             g.add_node(o["owner"], name=o["ownerName"], province="", roles=Counter(), owns=0)
         g.nodes[o["owner"]]["owns"] += 1
-    for agencies in by_quote.values():
-        agencies = sorted(agencies)
+    for group in by_quote.values():
+        agencies = sorted(group)
         for i, a in enumerate(agencies):
             for b in agencies[i + 1:]:
                 w = g.edges[a, b]["weight"] + 1 if g.has_edge(a, b) else 1

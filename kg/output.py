@@ -47,10 +47,10 @@ def table(rows: list[Row], columns: list[str] | None = None, width: int | None =
     while sum(widths) > budget and max(widths) > 6:
         i = widths.index(max(widths))
         widths[i] -= 1
-    lines = ["  ".join(_fit(c, w) for c, w in zip(columns, widths)).rstrip(),
+    lines = ["  ".join(_fit(c, w) for c, w in zip(columns, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
     for row in cells:
-        lines.append("  ".join(_fit(c, w) for c, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(_fit(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 
@@ -102,10 +102,11 @@ def for_table(rows: list[Row]) -> list[Row]:
         if "unit" in r:
             r["target"] = target_cell(r)
         for key in ("owners", "agency"):
-            if isinstance(r.get(key), list):
-                r[key] = [short_name(x) for x in r[key]]
-            elif isinstance(r.get(key), str):
-                r[key] = short_name(r[key])
+            value = r.get(key)
+            if isinstance(value, list):
+                r[key] = [short_name(x) for x in value]
+            elif isinstance(value, str):
+                r[key] = short_name(value)
         out.append(r)
     return out
 

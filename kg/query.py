@@ -7,7 +7,8 @@ free-form entry point: read-only (updates are refused before they reach the stor
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -15,7 +16,11 @@ from .errors import QueryError
 from .resources import query_text
 from .store import KGStore
 
-Row = dict[str, object]
+# A plain Python value of a result column (see `py`).
+Value = str | int | float | bool | None
+# One SELECT solution, column name -> value.  Which columns a row has and what each holds is
+# fixed by the query's text (kg/queries/*.rq), which the type checker cannot see.
+Row = dict[str, Any]
 # Prefixes predeclared for analysts' free-form queries (kg sparql and kg serve).
 PREFIXES = {"cchc": "https://w3id.org/cchc-kg/ontology#", "eli": "http://data.europa.eu/eli/ontology#",
             "oa": "http://www.w3.org/ns/oa#", "org": "http://www.w3.org/ns/org#", "prov": "http://www.w3.org/ns/prov#",
@@ -24,12 +29,12 @@ PREFIXES = {"cchc": "https://w3id.org/cchc-kg/ontology#", "eli": "http://data.eu
             "xsd": "http://www.w3.org/2001/XMLSchema#", "id": "https://w3id.org/cchc-kg/id/"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def named_query(name: str) -> str:
     return query_text("_prefixes") + query_text(name)
 
 
-def py(term) -> object:
+def py(term: object) -> Value:
     """A pyoxigraph term as a plain Python value."""
     if term is None:
         return None
@@ -70,6 +75,8 @@ def select(kg: KGStore, name: str, custom_functions: dict | None = None, **param
                                 custom_functions=custom_functions)
     except SyntaxError as e:
         raise QueryError(f"query {name}: {e}") from e
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError(f"query {name}: not a SELECT query")
     names = [v.value for v in result.variables]
     return [{n: py(sol[n]) for n in names} for sol in result]
 

@@ -1,8 +1,13 @@
 """Files that travel with the package: ontology, shapes, queries, gazetteer."""
 from __future__ import annotations
 
+import sys
 from importlib.resources import files
-from importlib.resources.abc import Traversable
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # Python 3.10: importlib.resources.abc is 3.11+
+    from importlib.abc import Traversable
 
 
 def ontology_dir() -> Traversable:
@@ -10,7 +15,7 @@ def ontology_dir() -> Traversable:
     packaged = files("kg").joinpath("ontology")
     if packaged.is_dir():
         return packaged
-    return files("kg").joinpath("..", "ontology")
+    return files("kg").joinpath("..").joinpath("ontology")
 
 
 def ontology_text() -> str:
@@ -22,8 +27,8 @@ def shapes_text() -> str:
 
 
 def query_text(name: str) -> str:
-    return files("kg").joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
+    return files("kg").joinpath("queries").joinpath(f"{name}.rq").read_text(encoding="utf-8")
 
 
 def query_page() -> bytes:
-    return files("kg").joinpath("templates", "query.html").read_bytes()
+    return files("kg").joinpath("templates").joinpath("query.html").read_bytes()

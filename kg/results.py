@@ -56,7 +56,7 @@ def _tsv_term(t) -> str:
 
 def select_results(variables: list[str], rows: list[list], fmt: str) -> bytes:
     if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
         return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
                           ensure_ascii=False).encode("utf-8")
     if fmt == "xml":
@@ -65,8 +65,8 @@ def select_results(variables: list[str], rows: list[list], fmt: str) -> bytes:
         parts.append("</head><results>")
         for row in rows:
             parts.append("<result>")
-            parts += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>" for v, t in zip(variables, row)
-                      if t is not None]
+            parts += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                      for v, t in zip(variables, row, strict=True) if t is not None]
             parts.append("</result>")
         parts.append("</results></sparql>\n")
         return "".join(parts).encode("utf-8")
@@ -87,7 +87,7 @@ def select_results(variables: list[str], rows: list[list], fmt: str) -> bytes:
 def ask_result(value: bool, fmt: str) -> bytes:
     if fmt == "xml":
         return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
-                f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
+                f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
     return json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8")
 
 
@@ -96,4 +96,6 @@ def graph_results(triples: list, fmt: str) -> bytes:
                "rdfxml": ox.RdfFormat.RDF_XML}
     prefixes = {"cchc": "https://w3id.org/cchc-kg/ontology#", "id": "https://w3id.org/cchc-kg/id/"} \
         if fmt == "turtle" else None
-    return ox.serialize(triples, format=formats[fmt], prefixes=prefixes)
+    data = ox.serialize(triples, format=formats[fmt], prefixes=prefixes)
+    assert data is not None  # no output given: the bytes are returned
+    return data

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,14 +59,14 @@ def _worker(conn, store_path: str, in_memory: bool, max_rows: int) -> None:
                            ask_result(bool(result), select_fmt)))
             elif isinstance(result, ox.QuerySolutions):
                 names = [v.value for v in result.variables]
-                rows = []
+                rows: list[list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]] = []
                 for sol in result:
                     if len(rows) >= max_rows:
                         break
                     rows.append([sol[n] for n in names])
                 conn.send((200, SELECT_TYPES[select_fmt], select_results(names, rows, select_fmt)))
             else:
-                triples = []
+                triples: list[ox.Triple] = []
                 for t in result:
                     if len(triples) >= max_rows:
                         break
@@ -161,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
     pool: WorkerPool
     quiet = True
 
-    def log_message(self, fmt, *args):  # noqa: D102
+    def log_message(self, fmt, *args):
         if not self.quiet:
             super().log_message(fmt, *args)
 
@@ -178,7 +179,7 @@ class Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str) -> None:
         self._send(status, "text/plain", (message + "\n").encode("utf-8"))
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         url = urlsplit(self.path)
         params = parse_qs(url.query)
         if url.path in ("/", "/sparql") and "query" not in params and "update" not in params:
@@ -193,10 +194,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._query(params.get("query", [""])[0], params.get("format", [None])[0])
 
-    def do_HEAD(self):  # noqa: N802
+    def do_HEAD(self):
         self.do_GET()
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         url = urlsplit(self.path)
         if url.path != "/sparql":
             self._error(404, "not found: the endpoint is /sparql")
@@ -235,7 +236,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, ctype, body)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, ready=None) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
+          ready: Callable[[str], object] | None = None) -> None:
     from .store import open_store
     open_store(settings.store)  # a clear error before any worker starts
     pool = WorkerPool(settings)
@@ -243,7 +245,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, ready=N
     httpd = ThreadingHTTPServer((host, port), handler)
     httpd.daemon_threads = True
     if ready:
-        ready(f"http://{httpd.server_address[0]}:{httpd.server_address[1]}/sparql")
+        bound_host, bound_port = httpd.server_address[:2]
+        if isinstance(bound_host, (bytes, bytearray)):
+            bound_host = bound_host.decode()
+        ready(f"http://{bound_host}:{bound_port}/sparql")
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:

@@ -21,6 +21,7 @@ class ValidationReport:
 def store_graph(kg: KGStore) -> Graph:
     """Every triple of the store (all named graphs merged) as one rdflib Graph."""
     triples = ox.serialize((q.triple for q in kg.store), format=ox.RdfFormat.N_TRIPLES)
+    assert triples is not None  # no output given: the bytes are returned
     return Graph().parse(data=triples.decode("utf-8"), format="nt")
 
 

@@ -17,6 +17,7 @@ def endpoint(corpus_build):
     proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(corpus_build.store),
                              "--port", "0", "--timeout", "2", "--max-rows", "50"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None  # both are pipes
     line = proc.stdout.readline()
     if not line.startswith("Serving "):
         proc.kill()

@@ -34,7 +34,8 @@ def test_who_owns_ignores_case_and_diacritics(store, words):
 
 
 def test_who_owns_filters_by_province_and_year(store):
-    found = rows("who-owns", "hai long thu tuc hanh chinh", "--province", "dak nong", "--year", "2030", "--store", store)
+    found = rows("who-owns", "hai long thu tuc hanh chinh", "--province", "dak nong", "--year", "2030",
+                 "--store", store)
     assert found and all(r["province"] == "Đắk Nông" and r["year"] == 2030 for r in found)
     assert {r["value"] for r in found} >= {95}
 

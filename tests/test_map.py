@@ -21,7 +21,7 @@ def view(corpus_store):
 
 
 def test_view_has_documents_areas_targets_agencies_and_edges(view, corpus_build):
-    kinds = {}
+    kinds: dict[str, int] = {}
     for n in view.nodes:
         kinds[n["kind"]] = kinds.get(n["kind"], 0) + 1
     assert kinds["document"] == 5
@@ -99,7 +99,8 @@ def test_map_in_headless_chromium(tmp_path):
         # search without diacritics
         page.fill("#search", "so noi vu")
         page.press("#search", "Enter")
-        selected = page.evaluate("window.cchcMap.network.getSelectedNodes().map(id => window.cchcMap.nodes.get(id).label)")
+        selected = page.evaluate(
+            "window.cchcMap.network.getSelectedNodes().map(id => window.cchcMap.nodes.get(id).label)")
         assert selected and all("Sở Nội vụ" in s for s in selected)
         # filters actually filter
         page.select_option("#fRole", "monitor")

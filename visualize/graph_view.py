@@ -71,7 +71,7 @@ def build_view(kg: KGStore, province: str | None = None, agency: str | None = No
         owned = {o["target"] for os in owners.values() for o in os if key in fold(o["ownerName"])}
         targets = [t for t in targets if t["target"] in owned]
 
-    g = nx.Graph()
+    g: nx.Graph[str] = nx.Graph()
     view = View()
     used_docs = {t["doc"] for t in targets} | {d["doc"] for d in duties}
     for doc_iri in sorted(used_docs):
@@ -121,10 +121,10 @@ def build_view(kg: KGStore, province: str | None = None, agency: str | None = No
     seen_duty_edges = set()
     for d in duties:
         target = f"area:{d['area']}" if d["area"] and f"area:{d['area']}" in g else d["doc"]
-        key = (d["agency"], target, d["role"])
-        if key in seen_duty_edges:
+        edge = (d["agency"], target, d["role"])
+        if edge in seen_duty_edges:
             continue
-        seen_duty_edges.add(key)
+        seen_duty_edges.add(edge)
         view.edges.append({"from": d["agency"], "to": target, "kind": d["role"], "role": d["role"],
                            "title": d["role"], "color": ROLE_COLORS[d["role"]]})
         g.add_edge(d["agency"], target)

@@ -32,7 +32,8 @@ def _defang(code: str) -> str:
 
 def _json(data) -> str:
     text = _defang(json.dumps(data, ensure_ascii=False).replace("https://w3id.org/cchc-kg/id/", "id:"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (text.replace("</", "<\\/").replace("<!--", "<\\!--")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def to_network(view: View) -> Network:
