@@ -1,6 +1,8 @@
 """Ownership: which body owns each target, by explicit rules that keep their basis.
 
 Rules, each recorded on the link with the duty it rests on:
+- ``table-lead``: a table row names the body that leads (or monitors) the row's target
+  ("Chỉ tiêu | ... | Cơ quan chủ trì theo dõi, đánh giá"); read with the row, kept as is;
 - ``actor``: the target's own sentence names the body that must reach it
   ("đến hết năm 2022, ngành Tổ chức xây dựng Đảng triển khai phần mềm ...");
 - ``topic``: the target is on a subject in a body's portfolio (gazetteer) and the
@@ -29,13 +31,18 @@ _DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an)"
 
 
 def infer_ownership(doc: Document) -> list[Ownership]:
+    """The owners of every target: those read with it (table rows) first, then by the rules above."""
+    given = [o for o in doc.ownerships if o.rule == "table-lead"]
+    owned = {o.target_id for o in given}
     duties = sorted((d for d in doc.duties if d.role != "coordinate"), key=lambda d: d.span.start)
     starts = [d.span.start for d in duties]
     area_leads = _area_leads(duties)
     topical = _portfolio_duties([d for d in doc.duties if d.agency.type != "Generic"])
     doc_leads = _document_leads(duties)
-    out: list[Ownership] = []
+    out: list[Ownership] = list(given)
     for t in doc.targets:
+        if t.id in owned:
+            continue
         links = _actors(doc, t, duties, starts)
         if not links:
             links = [Ownership(t.id, duty.agency, "area-lead", duty.id) for duty in area_leads.get(t.area, [])]

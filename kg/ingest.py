@@ -1,10 +1,13 @@
-"""Read a source document: bytes in, clean NFC text out, with a map back to the original.
+"""Read a source document: bytes in, clean NFC text and its reading view out, with a map back.
 
 Decodes UTF-8 (with or without BOM), UTF-16 (BOM or NUL-pattern detected) and
 Windows-1258; normalises to NFC; refuses binary, empty and legacy-font (TCVN3/VNI)
 text with one clear message; cuts website boilerplate (reader comments, share
 buttons) from the end.  `SourceText.original_offset` maps an offset in the clean
 text back to the decoded original, so every fact can point at its source span.
+`SourceText.view` is the reading view of the text (`kg.reading`: markup neutralised, hard
+wraps joined, cell-per-line tables as rows) with the same length and offsets: readers read
+the view, quotes are cut from the text.
 """
 from __future__ import annotations
 
@@ -18,17 +21,12 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from .errors import SourceDecodeError
+from .lexicon import lexicon
+from .reading import reading_view
 from .text import fold_aligned
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx")
 
-# Lines that start the reader-comment / share / related-news tail of a scraped page.
-_BOILERPLATE = re.compile(
-    r"^\s*(?:y kien ban doc|binh luan|gui binh luan|viet binh luan|bai viet lien quan|tin lien quan"
-    r"|tin cung chuyen muc|cac tin khac|tin khac|chia se bai viet|chia se:|in bai viet|dang ky nhan tin"
-    r"|ban quyen thuoc|nhap vao nut tai moi o tim kiem|tu khoa:)",
-    re.MULTILINE,
-)
 _VIETNAMESE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"}
 
 
@@ -42,6 +40,7 @@ class SourceText:
     original: str
     _offsets: array | None = field(default=None, repr=False, compare=False)
     warnings: tuple[str, ...] = ()
+    view: str = field(default="", repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -76,7 +75,14 @@ def read_source(path: str | Path) -> SourceText:
     text, offsets = normalise(original)
     text, warnings = _cut_boilerplate(text)
     return SourceText(path=path, text=text, encoding=encoding, original=original,
-                      _offsets=offsets, warnings=warnings)
+                      _offsets=offsets, warnings=warnings, view=reading_view(text))
+
+
+def text_source(text: str, name: str = "snippet.txt") -> SourceText:
+    """A document given as a string (tests, rule rows): NFC-normalised, with its reading view."""
+    clean, offsets = normalise(text)
+    return SourceText(path=Path(name), text=clean, encoding="utf-8", original=text, _offsets=offsets,
+                      view=reading_view(clean))
 
 
 def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
@@ -149,9 +155,11 @@ def normalise(original: str) -> tuple[str, array | None]:
 
 
 def _cut_boilerplate(text: str) -> tuple[str, tuple[str, ...]]:
+    """Cut the comments / share / related-news tail of a scraped page (in the second half only)."""
     folded = fold_aligned(text)
     half = len(text) // 2
-    for m in _BOILERPLATE.finditer(folded, half):
+    tail = re.compile(r"^[\s*#|>_]*" + lexicon().alternation("boilerplate_tail"), re.MULTILINE)
+    for m in tail.finditer(folded, half):
         return text[: m.start()].rstrip(), (f"dropped {len(text) - m.start()} characters of website boilerplate",)
     return text, ()
 

@@ -76,8 +76,17 @@ class Duty:
 class Ownership:
     target_id: str
     agency: Agency
-    rule: str            # actor-in-target, topic-lead, area-lead, document-lead
+    rule: str            # table-lead, actor, topic, area-lead, document-lead
     duty_id: str | None  # the duty the link rests on
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A clause that carries a duty or target cue but yielded no fact: for a person to read."""
+
+    kind: str            # "duty" or "target"
+    reason: str          # what was found and what was missing
+    span: Span
 
 
 @dataclass
@@ -99,6 +108,8 @@ class Document:
     targets: list[Target] = field(default_factory=list)
     duties: list[Duty] = field(default_factory=list)
     ownerships: list[Ownership] = field(default_factory=list)
+    review: list[ReviewItem] = field(default_factory=list)
+    cue_clauses: int = 0     # clauses with a duty or target cue (those without a fact are in `review`)
     warnings: list[str] = field(default_factory=list)
 
     def owners_of(self, target_id: str) -> list[Ownership]:

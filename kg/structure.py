@@ -1,38 +1,21 @@
-"""Heading tree of a document: parts, articles, numbered and lettered items, bullets.
+"""Heading tree of a document: parts, articles, numbered and lettered items, bullets, table rows.
 
-Texts arrive hard-wrapped, with markdown leftovers (``|``, ``**``, ``#``) and with
-headings lost in scraping.  `parse` first rebuilds paragraphs (a line that does not
-end a sentence and a next line that starts in lower case are one paragraph), then
-reads each paragraph's marker (``II.``, ``Điều 3.``, ``2.1.``, ``b)``, ``-``, ``+``,
-``*``, ``Một là,``) and nests markers by the order in which they appear.  A list
-that restarts at ``1.``/``a)`` after a later number opens an implicit section (its
-lost heading).  Every node keeps its span in the clean text.
+`parse` takes the paragraphs of the one segmenter (`kg.segment`, on the reading view where
+hard wraps are already joined and markup neutralised), reads each paragraph's marker
+(``II.``, ``Điều 3.``, ``2.1.``, ``b)``, ``-``, ``+``, ``*``, ``Một là,``) and nests markers
+by the order in which they appear.  A list that restarts at ``1.``/``a)`` after a later
+number opens an implicit section (its lost heading).  Every node keeps its span in the text.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from .segment import Paragraph, paragraphs
 from .text import fold_aligned
 
-_ROMAN = r"(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)"
-_MARKERS: list[tuple[str, re.Pattern[str]]] = [
-    ("dieu", re.compile(r"Điều\s+(\d+)\s*[.:]\s*")),
-    ("roman", re.compile(rf"({_ROMAN})\s*[.\-–:]\s+")),
-    ("num", re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\s*[.)]\s+(?!\d)")),
-    ("letter", re.compile(r"([a-zđ])\s*\)\s+")),
-    ("ordinal", re.compile(r"(Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là\s*[,:]\s*")),
-    ("dash", re.compile(r"([-–−])\s*")),
-    ("plus", re.compile(r"(\+)\s*")),
-    ("star", re.compile(r"(\\?\*)(?!\*)\s*")),
-    ("dot", re.compile(r"([•●▪◦·])\s*")),
-]
 _ORDINALS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
-_DECOR = " \t|#*>_"
-_BINDING_WORDS = {"cua", "va", "cac", "voi", "cho", "tai", "ve", "tren", "theo", "thuoc", "nhu", "la", "cung", "hoac",
-                  "gom", "trong", "tu", "den", "nhung", "mot", "duoc", "bang", "do", "toi", "thieu", "nhat", "dat"}
-_RULE = re.compile(r"[-*_=~\s]{3,}$")
 
 
 @dataclass
@@ -49,6 +32,8 @@ class Node:
     parent: "Node | None" = field(default=None, repr=False)
     children: list["Node"] = field(default_factory=list, repr=False)
     text: str = field(default="", repr=False)
+    cells: tuple[tuple[int, int], ...] = ()   # a table row's cell spans
+    bold: bool = False                        # written in bold as a whole: a heading
 
     @property
     def body(self) -> str:
@@ -60,7 +45,7 @@ class Node:
         body = self.body.strip().rstrip("*").strip()
         if not body:
             return False
-        if body.endswith(":"):
+        if body.endswith(":") or (self.bold and len(body) < 400):
             return True
         if len(body) > 160 or body.endswith((".", ";", ",")):
             return False
@@ -82,110 +67,25 @@ class Node:
             yield from child.walk()
 
 
-def parse(text: str) -> Node:
-    """Build the heading tree of `text` (the clean NFC text of one document)."""
-    root = Node("root", "", 0, len(text), 0, depth_key="root", text=text)
+def parse(view: str, text: str | None = None) -> Node:
+    """Build the heading tree of a document from its reading view (`kg.reading`) and text."""
+    root = Node("root", "", 0, len(view), 0, depth_key="root", text=view)
     stack: list[Node] = [root]
-    for start, end in paragraphs(text):
-        node = _classify(text, start, end)
-        _attach(stack, node)
+    for p in paragraphs(view, text):
+        _attach(stack, _classify(view, p))
     return root
 
 
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """Logical paragraphs: hard-wrapped lines re-joined, decorations trimmed."""
-    lines: list[tuple[int, int]] = []
-    for m in re.finditer(r"[^\n]+", text):
-        s, e = m.start(), m.end()
-        while s < e and text[s] in _DECOR and not _is_star_bullet(text, s, e):
-            s += 1
-        while e > s and text[e - 1] in _DECOR + "\r":
-            e -= 1
-        if e > s and text[s:e].strip() and not _RULE.match(text, s, e):
-            lines.extend(_split_long(text, s, e))
-    paras: list[list[int]] = []
-    for s, e in lines:
-        if paras and _continues(text, paras[-1], s, e):
-            paras[-1][1] = e
-        else:
-            paras.append([s, e])
-    return [(s, e) for s, e in paras]
-
-
-def _is_star_bullet(text: str, s: int, e: int) -> bool:
-    return text[s] == "*" and s + 1 < e and text[s + 1] in " \t" and not text[s + 1:e].strip().startswith("*")
-
-
-def _split_long(text: str, s: int, e: int, limit: int = 20000) -> list[tuple[int, int]]:
-    """Cut pathological single lines (megabytes without a newline) into bounded pieces."""
-    if e - s <= limit:
-        return [(s, e)]
-    pieces, cur = [], s
-    while e - cur > limit:
-        cut = text.rfind(". ", cur, cur + limit)
-        cut = cut + 1 if cut > cur + limit // 2 else cur + limit
-        pieces.append((cur, cut))
-        cur = cut
-        while cur < e and text[cur] == " ":
-            cur += 1
-    if cur < e:
-        pieces.append((cur, e))
-    return pieces
-
-
-def _continues(text: str, prev: list[int], s: int, e: int) -> bool:
-    """Does the line [s, e) continue the paragraph `prev` (a hard wrap, not a new item)?"""
-    last = text[prev[1] - 1]
-    first = text[s]
-    if prev[1] - prev[0] > 50000:
-        return False
-    if first in ",;)" or (first == "." and not text[s:e].startswith("..")):
-        return True
-    if _marker_of(text, s, e) is not None:
-        return False
-    if last in ",;":
-        return True
-    if last in ".:!?":
-        return False
-    gap = text[prev[1]:s]
-    if gap.count("\n") > 3:
-        return False
-    prev_text = text[prev[0]:prev[1]]
-    if prev_text.isupper() or not prev_text.strip():
-        return False
-    if first.islower():
-        return True
-    # A hard wrap before a number ("tối thiểu\n80% ...") or a name ("của\nỦy ban ...") inside a long line.
-    last_line = prev_text[prev_text.rfind("\n") + 1:]
-    last_word = fold_aligned(last_line.rsplit(None, 1)[-1]) if last_line.split() else ""
-    if not (last.isalpha() and last.islower() and (first.isdigit() or first.isupper()) and gap.count("\n") == 1):
-        return False
-    return len(last_line) > 60 or last_word in _BINDING_WORDS
-
-
-def _marker_of(text: str, s: int, e: int):
-    line = text[s:e]
-    for kind, pattern in _MARKERS:
-        m = pattern.match(line)
-        if m:
-            if kind in ("dash", "plus", "star", "dot") and m.end() >= len(line):
-                return None
-            if kind == "num" and re.match(r"\d{1,2}\.\d{3}", line):
-                return None
-            return kind, m
-    return None
-
-
-def _classify(text: str, start: int, end: int) -> Node:
-    found = _marker_of(text, start, end)
-    body = text[start:end]
-    if found is None:
+def _classify(view: str, p: Paragraph) -> Node:
+    body = view[p.start:p.end]
+    if p.is_row:
+        return Node("row", "", p.start, p.end, p.start, depth_key="row", text=body, cells=p.cells)
+    if p.marker is None:
         letters = [c for c in body if c.isalpha()]
         caps = len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(body) < 250
         kind = "caps" if caps else "para"
-        return Node(kind, "", start, end, start, depth_key=kind, text=body)
-    kind, m = found
-    label = m.group(1)
+        return Node(kind, "", p.start, p.end, p.start, depth_key=kind, text=body, bold=p.bold)
+    kind, label = p.marker.kind, p.marker.label
     ordinal, depth_key = 0, kind
     if kind == "num":
         parts = label.split(".")
@@ -198,7 +98,10 @@ def _classify(text: str, start: int, end: int) -> Node:
         ordinal = int(label)
     elif kind == "ordinal":
         ordinal = _ORDINALS.get(label.lower(), 0)
-    return Node(kind, label, start, end, start + m.end(), ordinal=ordinal, depth_key=depth_key, text=body)
+    elif kind == "part":
+        ordinal = _roman(label) if re.fullmatch(r"[IVX]+", label) else (int(label) if label.isdigit() else 0)
+    return Node(kind, label, p.start, p.end, p.body_start, ordinal=ordinal, depth_key=depth_key, text=body,
+                bold=p.bold)
 
 
 def _roman(label: str) -> int:
@@ -209,7 +112,7 @@ def _roman(label: str) -> int:
     return total
 
 
-_RANK = {"root": 0, "caps": 1, "roman": 2, "dieu": 3}
+_RANK = {"root": 0, "caps": 1, "part": 1, "roman": 2, "dieu": 3}
 
 
 def _attach(stack: list[Node], node: Node) -> None:
@@ -218,23 +121,21 @@ def _attach(stack: list[Node], node: Node) -> None:
         _adopt(stack[0], node)
         stack.append(node)
         return
-    if node.kind == "para":
+    if node.kind in ("para", "row"):
         parent = stack[-1]
         while parent.parent is not None and not parent.is_heading and parent.kind not in ("implicit", "caps"):
             parent = parent.parent
         _adopt(parent, node)
         while stack[-1] is not parent and len(stack) > 1:
             stack.pop()
-        if node.is_intro:
+        if node.kind == "para" and node.is_intro:
             node.depth_key = f"intro@{node.start}"
             stack.append(node)
         return
-    keys = [n.depth_key for n in stack]
-    if node.depth_key in keys:
-        i = keys.index(node.depth_key)
-        previous = stack[i]
-        del stack[i:]
-        parent = stack[-1]
+    found = _list_of(stack, node.depth_key)
+    if found is not None:
+        parent, previous = found
+        del stack[stack.index(parent) + 1:]
         if node.ordinal == 1 and previous.ordinal > 1 and node.kind not in ("dash", "plus", "star", "dot"):
             # The list restarts: a heading between the two lists was lost.  Open an implicit section.
             if parent.kind == "implicit" and len(stack) > 1:
@@ -255,6 +156,22 @@ def _attach(stack: list[Node], node: Node) -> None:
             stack.pop()
     _adopt(stack[-1], node)
     stack.append(node)
+
+
+def _list_of(stack: list[Node], depth_key: str) -> tuple[Node, Node] | None:
+    """The open list a marker continues: (its parent, the previous item), nearest first.
+
+    The previous item may have left the stack (a paragraph after a long item climbs to the
+    heading above it): its parent still holds it, so "3." continues the list of "1.", "2.".
+    """
+    for i in range(len(stack) - 1, 0, -1):
+        if stack[i].depth_key == depth_key:
+            return stack[i - 1], stack[i]
+        same = [c for c in stack[i].children if c.depth_key == depth_key]
+        if same:
+            return stack[i], same[-1]
+    same = [c for c in stack[0].children if c.depth_key == depth_key]
+    return (stack[0], same[-1]) if same else None
 
 
 def _adopt(parent: Node, child: Node) -> None:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from conftest import seed
 from kg.ingest import read_source
+from kg.reading import reading_view
 from kg.structure import outline, parse
 
 
 def tree(prefix: str):
     src = read_source(seed(prefix))
-    return src.text, parse(src.text)
+    return src.text, parse(src.view, src.text)
 
 
 def find(root, start: str):
@@ -65,7 +66,7 @@ def test_hard_wraps_before_a_number_or_a_name_are_joined():
     text = ("I. MỤC TIÊU\n\n1. Đến năm 2025, phấn đấu tỷ lệ thủ tục hành chính cung cấp trực tuyến đạt tối thiểu\n"
             "80% tổng số thủ tục; tỷ lệ hồ sơ được số hóa của\nỦy ban nhân dân cấp huyện đạt 100%.\n"
             "2. Mục tiêu khác\n")
-    root = parse(text)
+    root = parse(reading_view(text), text)
     item = find(root, "Đến năm 2025")
     assert item.body.endswith("cấp huyện đạt 100%.")
     assert find(root, "Mục tiêu khác").kind == "num"

@@ -6,7 +6,7 @@ import re
 from ..model import Citation, Span
 
 DOC_NUMBER = re.compile(
-    r"(?<![\w/.-])(\d{1,4})(?:/(\d{4}))?([/-])([A-ZĐ]{1,6}(?:[-/][A-ZĐ][A-Za-zĐđ]{0,7}){1,3})(?![\w/])"
+    r"(?<![\w/.-])(\d{1,4})(?:/(\d{4}))?\s?([/-])\s?([A-ZĐ]{1,6}(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ]{0,7}){1,3})(?![\w/])"
 )
 _KIND_CODES = {"NQ": "nghi_quyet", "QĐ": "quyet_dinh", "NĐ": "nghi_dinh", "CT": "chi_thi", "KH": "ke_hoach",
                "TT": "thong_tu", "BC": "bao_cao", "TB": "thong_bao", "KL": "ket_luan", "QĐi": "quy_dinh",
@@ -14,7 +14,7 @@ _KIND_CODES = {"NQ": "nghi_quyet", "QĐ": "quyet_dinh", "NĐ": "nghi_dinh", "CT"
 
 
 def normalise(m: re.Match[str]) -> str:
-    number, year, sep, code = m.group(1), m.group(2), m.group(3), m.group(4)
+    number, year, sep, code = m.group(1), m.group(2), m.group(3), re.sub(r"\s+", "", m.group(4))
     return f"{number}/{year}/{code}" if year else f"{number}{sep}{code}"
 
 
@@ -25,11 +25,12 @@ def kind_of(code: str) -> str | None:
     return _KIND_CODES.get(head)
 
 
-def read_citations(text: str, exclude: set[str]) -> list[Citation]:
+def read_citations(view: str, text: str, exclude: set[str]) -> list[Citation]:
+    """Every instrument cited by number, once, in order (`view` is read, quotes come from `text`)."""
     seen: dict[str, Citation] = {}
-    for m in DOC_NUMBER.finditer(text):
+    for m in DOC_NUMBER.finditer(view):
         number = normalise(m)
         if number in exclude or number in seen:
             continue
-        seen[number] = Citation(number=number, kind=kind_of(m.group(4)), span=Span(m.start(), m.end(), m.group()))
+        seen[number] = Citation(number=number, kind=kind_of(m.group(4)), span=Span(m.start(), m.end(), text[m.start():m.end()]))
     return list(seen.values())

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
-from importlib.resources import files
 
+from ..annotate import provinces as _provinces
 from ..model import Document
 from ..text import fold, fold_aligned
 from .citations import DOC_NUMBER, kind_of, normalise
@@ -21,23 +20,23 @@ _TITLES = {"nghi quyet": "nghi_quyet", "quyet dinh": "quyet_dinh", "chi thi": "c
            "bao cao": "bao_cao"}
 _TITLE_LINE = re.compile(r"^\W*(nghi quyet|quyet dinh|chi thi|ke hoach|bao cao)\W*$", re.MULTILINE)
 _OWN_NUMBER = re.compile(r"(?:^|\|)\W*so\s*:?\s*(?=\d)", re.MULTILINE)
-_DATE_LINE = re.compile(r"^[^\n,]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})|^[^\n,]{2,40},\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.MULTILINE)
+_DATE_LINE = re.compile(r"(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s*(\d{1,2})\s+nam\s+(\d{4})"
+                        r"|(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.MULTILINE)
 _ARTICLE_SIGNS = re.compile(r"(?:^|\n)\s*(?:nguon\s*:|you are currently viewing|\(con nua\)|bai \d+\s*:|theo\s+[^\n]{0,40}\.vn)")
 _ISSUED = re.compile(r"(?:da\s+)?ban hanh\s+(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s+)?")
 _PERIOD = re.compile(r"giai doan\s+(20\d\d)\s*[-–]\s*(20\d\d)")
-_ISSUERS = re.compile(r"^\W*((?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|tinh uy|thanh uy|ban thuong vu|ban chap hanh)[^\n|]*)$",
-                      re.MULTILINE)
+_ISSUERS = re.compile(r"^[\W]*((?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|tinh uy|thanh uy|ban thuong vu|ban chap hanh|"
+                      r"chu tich uy ban nhan dan)[^\n|]*?)\s*(?:\||$)", re.MULTILINE)
 _HEADER_CHARS = 1800
 
 
-@lru_cache(maxsize=1)
-def provinces() -> list[str]:
-    raw = files("kg").joinpath("data/provinces.txt").read_text(encoding="utf-8")
-    return [line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+def provinces() -> tuple[str, ...]:
+    return _provinces()
 
 
-def read_metadata(doc: Document) -> None:
-    text = doc.text
+def read_metadata(doc: Document, view: str) -> None:
+    """Fill the document's metadata from its reading view (`view`: same offsets as doc.text)."""
+    text = view
     folded = fold_aligned(text)
     header = folded[:_HEADER_CHARS]
     own = _own_number(text, header)

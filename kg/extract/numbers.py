@@ -1,0 +1,174 @@
+"""Numbers that can be targets: percentages, ranges, ranks, points and counts, with comparators.
+
+The grammar of how number cues combine lives here; the words come from the lexicon
+(`percent_word`, `points_word`, `rank_phrase`, `rank_group`, `rank_group_noun`,
+`count_noun`, `not_count`, `comparator*`, `not_comparator`).  Everything works on
+folded text (`fold_aligned`), so offsets are offsets in the document.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..lexicon import lexicon
+
+NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
+
+
+@dataclass
+class Quantity:
+    start: int
+    end: int
+    value: float
+    value_max: float | None
+    unit: str           # "%", "rank", "count"
+
+
+@dataclass(frozen=True)
+class NumberGrammar:
+    percent: re.Pattern[str]
+    from_to: re.Pattern[str]
+    range_first: re.Pattern[str]
+    rank: re.Pattern[str]
+    points: re.Pattern[str]
+    count: re.Pattern[str]
+    symbol: re.Pattern[str]
+    after_ge: re.Pattern[str]
+    after_le: re.Pattern[str]
+    words: tuple[tuple[str, re.Pattern[str]], ...]
+    not_comparator: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def grammar() -> NumberGrammar:
+    lex = lexicon()
+    pct = rf"(?:%|\s?{lex.alternation('percent_word')}\b)"
+    group_noun = lex.alternation("rank_group_noun")
+    rank = re.compile(
+        rf"{lex.alternation('rank_phrase')}\s+(?:(?:tu|trong|thuoc|vao)\s+)?(?:{lex.alternation('rank_group')}\s+)?"
+        r"(?:cac\s+)?(\d{1,2})\b(?!\s*%)"
+        rf"|(?:trong|thuoc|vao|dung trong)\s+(?:{lex.alternation('rank_group')})\s+(\d{{1,3}})\s+(?:cac\s+)?{group_noun}"
+        rf"|(?:,|;|^)\s*(?:{lex.alternation('rank_group')})\s+(\d{{1,3}})\s+(?:cac\s+)?{group_noun}"
+        r"|(≤|<=)\s*(\d{1,3})\s+(?=[a-z]*\s*(?:dong nam a|the gioi|asean|chau a|khu vuc))"
+    )
+    symbols = "|".join(re.escape(w) for w in sorted((w for e in lex.of("comparator_symbol") for w in e.words),
+                                                    key=len, reverse=True))
+    words = []
+    for value in (">=", ">", "<=", "<", "reduce_by", "increase_by"):
+        if lex.of("comparator", value):
+            words.append((value, re.compile(rf"\b{lex.alternation('comparator', value)}\b")))
+    count = re.compile(
+        rf"(?<![\d.,/])(\d{{1,3}}(?:\.\d{{3}})?)(?:/\d{{1,3}})?(?:\s*[-–]\s*(\d{{1,3}}))?\s+"
+        rf"(?:{lex.alternation('count_noun')})\b"
+    )
+    return NumberGrammar(
+        percent=re.compile(rf"(?<![\d.,/]){NUM}\s*{pct}(?:\s*[-–]\s*{NUM}\s*{pct})?"),
+        from_to=re.compile(rf"\btu\s+{NUM}\s*{pct}?\s+(?:den|toi)\s+{NUM}\s*{pct}"),
+        range_first=re.compile(rf"(?<![\d.,/]){NUM}\s*[-–]\s*{NUM}\s*%"),
+        rank=rank,
+        points=re.compile(rf"(?<![\d.,/]){NUM}\s*{lex.alternation('points_word')}\b"),
+        count=count,
+        symbol=re.compile(rf"({symbols})\s*$"),
+        after_ge=re.compile(rf"^\s*{lex.alternation('comparator_after', '>=')}"),
+        after_le=re.compile(rf"^\s*{lex.alternation('comparator_after', '<=')}"),
+        words=tuple(words),
+        not_comparator=re.compile(rf"\b{lex.alternation('not_comparator')}\b"),
+    )
+
+
+def value(raw: str) -> float:
+    raw = raw.strip()
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
+        return float(raw.replace(".", ""))
+    return float(raw.replace(",", "."))
+
+
+def quantities(folded: str, start: int, end: int, counts: bool = False) -> list[Quantity]:
+    """Target-like numbers in folded[start:end] (absolute offsets), in order; counts only when asked."""
+    g = grammar()
+    cf = folded[start:end]
+    found: list[Quantity] = []
+    for m in g.percent.finditer(cf):
+        hi = value(m.group(2)) if m.group(2) else None
+        found.append(Quantity(start + m.start(), start + m.end(), value(m.group(1)), hi, "%"))
+    for m in g.from_to.finditer(cf):   # "từ 25% đến 35%": one target, a range
+        lo, hi = start + m.start(1), start + m.end()
+        found = [n for n in found if not (lo <= n.start < hi)]
+        found.append(Quantity(lo, hi, value(m.group(1)), value(m.group(2)), "%"))
+    for m in g.range_first.finditer(cf):
+        if any(n.start <= start + m.start() < n.end for n in found):
+            continue
+        found = [n for n in found if not (start + m.start() <= n.start < start + m.end())]
+        found.append(Quantity(start + m.start(), start + m.end(), value(m.group(1)), value(m.group(2)), "%"))
+    for m in g.points.finditer(cf):
+        if not _taken(found, start + m.start(1)):
+            found.append(Quantity(start + m.start(1), start + m.end(), value(m.group(1)), None, "count"))
+    for m in g.rank.finditer(cf):
+        k = next(i for i in (1, 2, 3, 5) if m.group(i))
+        if not _taken(found, start + m.start(k)):
+            found.append(Quantity(start + m.start(k), start + m.end(k), float(m.group(k)), None, "rank"))
+    if counts:
+        for m in g.count.finditer(cf):
+            s = start + m.start(1)
+            if _taken(found, s) or _not_count(cf, m.start(1)):
+                continue
+            hi = value(m.group(2)) if m.group(2) else None
+            found.append(Quantity(s, start + m.end(), value(m.group(1)), hi, "count"))
+    found.sort(key=lambda n: n.start)
+    return found
+
+
+def _taken(found: list[Quantity], pos: int) -> bool:
+    return any(n.start <= pos < n.end for n in found)
+
+
+_NOT_COUNT_BEFORE = re.compile(r"(?:\bso|\bngay|\bthang|\bnam|\bdieu|\bkhoan|\bdiem|\bmuc|\bmau|\bphu luc|\bquy|"
+                               r"\bbuoc|\bkhoa|\blan thu|\bthu|\bgiai doan|/|-|\bqd|\bnq|\bkh)\s*$")
+
+
+def _not_count(cf: str, at: int) -> bool:
+    """A number that names something (Điều 3, khoản 2, năm 2025, số 10) is not a count."""
+    return bool(_NOT_COUNT_BEFORE.search(cf[max(0, at - 14):at]))
+
+
+def comparator(window: str, after: str, unit: str) -> str | None:
+    """The comparator a number carries: from a symbol or words just before it, or "trở lên" after it."""
+    g = grammar()
+    w = window[-60:]
+    a = after[:25]
+    sym = g.symbol.search(w)
+    if sym:
+        return {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "<": "<"}[sym.group(1)]
+    if unit == "rank":
+        return ">=" if g.after_le.match(a) else "<="
+    cleaned = g.not_comparator.sub(lambda m: " " * len(m.group()), w)
+    for value_, pattern in g.words:
+        if value_ in ("reduce_by", "increase_by"):
+            m = _last(pattern, cleaned)
+            if m and not re.search(r"[,;]", cleaned[m.end():]):
+                return value_
+    if g.after_ge.match(a):
+        return ">="
+    if g.after_le.match(a):
+        return "<="
+    for value_, pattern in g.words:
+        if value_ in ("reduce_by", "increase_by"):
+            continue
+        m = _last(pattern, cleaned)
+        if m is None:
+            continue
+        gap = cleaned[m.end():]
+        near = 40 if value_ == ">=" else (30 if value_ == "<=" else 0)
+        if (near and len(gap) <= near and not re.search(r"[,;]", gap)) or not gap.strip():
+            if value_ == ">=" and cleaned[m.start():m.end()].strip() == "tu" and gap.strip():
+                continue
+            return value_
+    return None
+
+
+def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    last = None
+    for m in pattern.finditer(text):
+        last = m
+    return last

@@ -1,0 +1,81 @@
+"""What every reader of one document shares: the page it reads, and the state it carries.
+
+`Page` is read-only: the text (quotes are cut from it), its reading view (readers read it),
+the folded view (for matching words), the one-sweep cue annotation and the heading tree.
+`DocState` is the explicit state that carries from one paragraph to the next: fact ids,
+the open table's header, the forward context a "Cùng với đó, ..." paragraph continues, and
+the body an article keeps talking about.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..agencies import Mention, find_mentions
+from ..annotate import Annotation, annotate
+from ..ingest import SourceText
+from ..model import Span
+from ..segment import strip
+from ..structure import Node, parse
+from ..text import fold_aligned
+
+_QUOTE_EDGE = " \t\r\n,;:.-–+*•|#(\u00a0"
+
+
+@dataclass(frozen=True)
+class Page:
+    doc_id: str
+    text: str
+    view: str
+    folded: str
+    ann: Annotation
+    root: Node
+
+    @classmethod
+    def of(cls, source: SourceText, doc_id: str) -> Page:
+        view = source.view or source.text
+        return cls(doc_id, source.text, view, fold_aligned(view), annotate(view), parse(view, source.text))
+
+    def span(self, s: int, e: int, edge: str = _QUOTE_EDGE) -> Span:
+        """A fact's source span: trimmed on the view, the quote cut verbatim from the text."""
+        s, e = strip(self.view, s, e, edge)
+        if e - s > 1 and self.view[e - 1] == ")" and "(" not in self.view[s:e]:
+            e -= 1
+        return Span(s, e, self.text[s:e])
+
+    def clean(self, s: int, e: int, limit: int = 600) -> str:
+        """Readable text of a span (for metrics and task texts): the view, whitespace collapsed."""
+        return re.sub(r"\s+", " ", self.view[s:e]).strip(" ,.;:-")[:limit]
+
+    def mentions(self, s: int, e: int) -> list[Mention]:
+        return find_mentions(self.view, s, e, self.ann)
+
+
+@dataclass
+class TableHeader:
+    """The columns of the open table, by what they hold (task, indicator, lead, year ...)."""
+
+    columns: dict[str, int]
+    years: dict[int, int] = field(default_factory=dict)   # column → year ("Năm 2025")
+    row_year: int | None = None                           # a section row ("I. Đến năm 2030")
+    row_area: str | None = None
+
+
+@dataclass
+class DocState:
+    doc_id: str
+    provincial: bool
+    targets: int = 0
+    duties: int = 0
+    table: TableHeader | None = None
+    prev_forward: bool | None = None
+    prev_year: int | None = None
+    article_subject: list[Mention] | None = None
+
+    def target_id(self) -> str:
+        self.targets += 1
+        return f"{self.doc_id}-t{self.targets}"
+
+    def duty_id(self) -> str:
+        self.duties += 1
+        return f"{self.doc_id}-d{self.duties}"

@@ -1,0 +1,48 @@
+"""Item markers that open a paragraph: ``Điều 3.``, ``II.``, ``2.1.``, ``b)``, ``-``, ``+``, ``*``, ``Một là,``.
+
+The one grammar of list and heading markers, used by the reading view (a line that opens
+with a marker is never a hard wrap of the line before) and by the segmenter (which reads
+each paragraph's marker to build the heading tree).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ROMAN = r"(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII|XIII|XIV|XV)"
+MARKERS: list[tuple[str, re.Pattern[str]]] = [
+    ("dieu", re.compile(r"Điều\s+(\d+)\s*[.:]\s*")),
+    ("part", re.compile(r"(?:PHẦN|Phần|CHƯƠNG|Chương)\s+((?:[IVX]+|\d+|THỨ\s+\w+))\s*[.:\-–]?\s*")),
+    ("roman", re.compile(rf"({_ROMAN})\s*[.\-–:/]\s+")),
+    ("num", re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\s*[.)]\s+(?!\d)")),
+    ("letter", re.compile(r"([a-zđ])\s*\)\s+")),
+    ("ordinal", re.compile(r"(Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là\s*[,:]\s*")),
+    ("dash", re.compile(r"([-–−])\s*")),
+    ("plus", re.compile(r"(\+)\s*")),
+    ("star", re.compile(r"(\*)(?!\*)\s+")),
+    ("dot", re.compile(r"([•●▪◦·✓➢❖►])\s*")),
+]
+BULLETS = ("dash", "plus", "star", "dot")
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str
+    label: str
+    end: int    # offset (in the line) where the text after the marker starts
+
+
+def marker_of(line: str) -> Marker | None:
+    """The marker a line opens with (the line starts at its first non-space character)."""
+    for kind, pattern in MARKERS:
+        m = pattern.match(line)
+        if m is None:
+            continue
+        if kind in BULLETS and m.end() >= len(line.rstrip()):
+            return None
+        if kind == "num" and re.match(r"\d{1,2}\.\d{3}", line):
+            return None   # "1.500 hồ sơ": a number, not an item
+        if kind == "dash" and re.match(r"[-–−]\d", line):
+            return None   # "-5" is a negative number
+        return Marker(kind, m.group(1), m.end())
+    return None
