@@ -92,7 +92,29 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
         found.append(Mention(entry, s, surface_end, name))
         taken.append((s, surface_end))
     found.sort(key=lambda m: m.start)
+    if ann is not None:
+        found = _with_short_forms(text, ann, start, end, found)
     return found
+
+
+def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: list[Mention]) -> list[Mention]:
+    """'Văn phòng' standing alone (capitalised, not part of a longer name) names the body last
+    named in full with that head word ("Văn phòng UBND tỉnh ... thời gian tới Văn phòng sẽ ...")."""
+    taken = [(m.start, m.end) for m in found]
+    extra = []
+    for c in ann.within("short_form", start, end):
+        if not text[c.start:c.start + 1].isupper() or any(a <= c.start < b for a, b in taken):
+            continue
+        if ann.starting_at("agency", c.start) or ann.starting_at("agency_head", c.start) and \
+                _unknown_name_end(text, c.end, end, False) > 0:
+            continue
+        head = fold(text[c.start:c.end])
+        earlier = [m for m in ann.all("agency") if m.end <= c.start and m.value is not None
+                   and fold(gazetteer()[m.value].vi).startswith(head + " ")]
+        if earlier:
+            last = earlier[-1]
+            extra.append(Mention(gazetteer()[last.value or ""], c.start, c.end, text[c.start:c.end]))
+    return sorted(found + extra, key=lambda m: m.start) if extra else found
 
 
 _NAME_WORD = re.compile(r"\s+(?:(?:và|-|–|,)\s+)?([^\W\d_]+|[IVXL]+\b|\d{1,2}\b)")

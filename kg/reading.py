@@ -35,9 +35,12 @@ _LINE_DECOR = re.compile(r"^[ \t]*(?:#{1,6}|>)(?=[ \t]|$)", re.MULTILINE)
 _RULE = re.compile(r"[ \t]*(?:[-=_~*]{3,}|(?:\*[ \t]*)+)[ \t]*")
 
 
+_SPACES = str.maketrans({c: " " for c in "\r\t\u00a0\u2002\u2003\u2009\u200a\u200b\u202f\u3000\ufeff\x0b\x0c"})
+
+
 def reading_view(text: str) -> str:
     """The reading view of `text` (same length, same offsets)."""
-    view = text.replace("\r", " ").replace("\t", " ")
+    view = text.translate(_SPACES)
     view = _BOLD.sub(lambda m: " " * len(m.group()), view)
     view = _ESCAPE.sub(lambda m: m.group(1) + " ", view)
     view = _ITALIC.sub(" ", view)
@@ -158,7 +161,7 @@ def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: l
     # A wrap across blank lines: "... tổ chức đối\n\nvới sự phục vụ ..." (the next line starts in lower case).
     for i in range(n - 2):
         prev = lines[i].strip()
-        if not prev or in_table[i] or rules[i] or _is_row(prev) or prev[-1] in ".:!?;":
+        if not prev or in_table[i] or rules[i] or _is_row(prev) or prev[-1] in ".:!?;" or prev.isupper():
             continue
         j = i + 1
         while j < n and j <= i + 3 and not lines[j].strip():

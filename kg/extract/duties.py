@@ -41,6 +41,8 @@ def _grammar() -> dict[str, re.Pattern[str]]:
                             r"\s*:\s*"),
         "other_label": re.compile(rf"{lex.alternation('label', 'other')}[^:;\n]{{0,25}}:"),
         "comma_subject": re.compile(r"(?:muc tieu|yeu cau|dat ra|de ra|nam 20\d\d)"),
+        "past": re.compile(r"(?<![a-z])(?:da|vua qua|nam qua)\s"),
+        "opener": re.compile(rf"{lex.alternation('subject_opener')}\s+$"),
         "prefix": re.compile(rf"(?:{lex.alternation('requester')}|can cu[^,]{{0,60}},)\s+"),
         "title": re.compile(rf"(?:{lex.alternation('address')})\s+(cac\s+)?"),
         "separator": re.compile(r"\s*(?:,|;|\bva\b|\bcung\b|\bvoi\b)\s*"),
@@ -63,6 +65,7 @@ class DutyReader:
         self.page, self.state = page, state
         self.f = page.folded
         self._heading_agencies: dict[int, list[Mention] | None] = {}
+        self.last_subject: list[Mention] | None = None   # the subject of the sentence just read
 
     # -- subjects -------------------------------------------------------------------
     def subject_at(self, pos: int, end: int, mentions: list[Mention]) -> tuple[list[Mention], int] | None:
@@ -193,17 +196,48 @@ class DutyReader:
         labelled = self._labelled(node, start, end)
         if labelled:
             return labelled
+        carrying = node.kind == "para" and not inherited and not own_heading and ctx.section not in ("targets",)
+        if not carrying:
+            self.state.carried_subject = None
         for i, (ss, se) in enumerate(sentences(self.page.view, start, end)):
             mentions = self.page.mentions(ss, se)
+            self.last_subject = None
             own, objects = self.sentence(ss, se, mentions) if mentions else ([], [])
             if own_heading and not node.is_intro and i == 0 and not own:
                 duties.extend(objects)
                 continue
             if not own and inherited and (i == 0 or node.kind == "para"):
                 own = self._inherited(ss, se, inherited, whole=(start, end) if node.kind != "para" else (ss, se))
+            elif carrying and own and self.last_subject:
+                self.state.carried_subject = self.last_subject
+            elif carrying and not own and self.state.carried_subject:
+                own = self._carried(ss, se, self.state.carried_subject)
+                if not own:
+                    self.state.carried_subject = None
             duties.extend(own)
             duties.extend(objects)
         return duties
+
+    def _carried(self, ss: int, se: int, subject: list[Mention]) -> list[Duty]:
+        """A sentence with no subject that opens with a duty verb continues the body of the sentences before
+        ("Văn phòng UBND tỉnh sẽ ... . Nghiên cứu, hướng dẫn ...", "Đồng thời, phối hợp với ...")."""
+        f = self.f
+        first = split_at(self.page.view, ss, se, ";")[0]
+        pos = _skip_ws(f, ss, first[1])
+        lead = _continuation().match(f, pos, first[1])
+        if lead:
+            pos = lead.end()
+            while pos < first[1] and f[pos] in " ,":
+                pos += 1
+        if not starts_with_verb(f, pos, first[1]) or is_non_duty(f, pos, first[1]):
+            return []
+        out: list[Duty] = []
+        for cs, ce in split_at(self.page.view, ss, se, ";"):
+            at = pos if cs <= pos < ce else cs
+            if not starts_with_verb(f, at, ce) or is_non_duty(f, at, ce):
+                continue
+            out.extend(self.make(subject, role_of(f, at, ce), cs, ce, at, ce))
+        return out
 
     def _labelled(self, node: Node, start: int, end: int) -> list[Duty]:
         """'Cơ quan chủ trì: Sở Tư pháp; Cơ quan phối hợp: ...' under (or inside) a task item."""
@@ -244,20 +278,28 @@ class DutyReader:
                 q_start = cs
             elif not sub and subject and starts_with_verb(f, cs, ce) and not is_non_duty(f, cs, ce):
                 pred, q_start = cs, cs
+            elif not sub and (asked := self._asked(cs, ce, cm)) is not None:
+                # "Phó Thủ tướng yêu cầu Bộ Tài chính đôn đốc ...": the body after the requester is tasked
+                subject, pred = asked
+                q_start = cs
             else:
                 subject = None
                 # A subject after a comma, once a requester or a deadline has been named:
                 # "Tỉnh ủy đặt ra mục tiêu đến hết năm 2022, ngành X triển khai ..."
                 for m in cm:
-                    if m.start > cs and f[m.start - 2:m.start] == ", " and _grammar()["comma_subject"].search(
-                            f[cs:m.start]):
+                    opener = _grammar()["opener"].search(f, max(cs, m.start - 40), m.start)
+                    after_comma = f[m.start - 2:m.start] == ", " or (opener and f[opener.start() - 2:opener.start()]
+                                                                      == ", ")
+                    if m.start > cs and after_comma and _grammar()["comma_subject"].search(f[cs:m.start]):
                         sub2 = self.subject_at(m.start, ce, [x for x in cm if x.start >= m.start])
                         if sub2 and starts_with_verb(f, sub2[1], ce) and not is_non_duty(f, sub2[1], ce):
                             subject, pred = sub2
                             q_start = m.start
                             break
-            objects.extend(self._objects(cs, ce, cm, exclude=subject if pred is not None else None))
+            if not _grammar()["past"].search(f, ss, se):   # "X đã phối hợp với Y ...": a past result, no duty
+                objects.extend(self._objects(cs, ce, cm, exclude=subject if pred is not None else None))
             if subject and pred is not None:
+                self.last_subject = subject
                 role = role_of(f, pred, ce)
                 if q_start == cs and sub is None and role == prev_role:
                     continue  # a further clause of the same duty ("...; tổng hợp, báo cáo ...")
@@ -265,6 +307,18 @@ class DutyReader:
                 out.extend(self.make(subject, role, q_start, ce, pred, ce))
                 out.extend(self._chained(subject, pred, ce, cm, q_start))
         return out, objects
+
+    def _asked(self, cs: int, ce: int, cm: list[Mention]) -> tuple[list[Mention], int] | None:
+        """Bodies named right after a requester inside the clause ("... yêu cầu X làm ...", "giao X ...")."""
+        f = self.f
+        for r in self.page.ann.within("requester", cs, ce):
+            at = _skip_ws(f, r.end, ce)
+            if not any(m.start == at for m in cm):
+                continue
+            sub = self.subject_at(at, ce, [m for m in cm if m.start >= at])
+            if sub and starts_with_verb(f, sub[1], ce) and not is_non_duty(f, sub[1], ce):
+                return sub
+        return None
 
     def _inherited(self, ss: int, se: int, agencies: list[Mention], whole: tuple[int, int]) -> list[Duty]:
         f = self.f
@@ -339,6 +393,11 @@ class DutyReader:
             out.append(Duty(id=self.state.duty_id(), agency=to_agency(m), role=role, area=area, task=task,
                             span=span, mention=self.page.span(m.start, m.end)))
         return out
+
+
+@lru_cache(maxsize=1)
+def _continuation() -> re.Pattern[str]:
+    return re.compile(lexicon().alternation("continuation") + r"\b")
 
 
 @lru_cache(maxsize=1)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from ..annotate import provinces as _provinces
+from ..lexicon import lexicon
 from ..model import Document
 from ..text import fold, fold_aligned
 from .citations import DOC_NUMBER, kind_of, normalise
@@ -35,24 +37,37 @@ def provinces() -> tuple[str, ...]:
 
 
 def read_metadata(doc: Document, view: str) -> None:
-    """Fill the document's metadata from its reading view (`view`: same offsets as doc.text)."""
+    """Fill the document's metadata from its reading view (`view`: same offsets as doc.text).
+
+    Own number and kind come from the header ("Số: 2703/QĐ-UBND", "QUYẾT ĐỊNH") or a title line
+    ("# Nghị quyết số 57-NQ/TW"); an annex without a header takes them from its attachment line
+    ("Kèm theo Nghị quyết số /NQ-CP ngày 01 tháng 01 năm 2025 của Chính phủ"); a text with none
+    of these is an article, describing the instrument it reports as issued — unless it
+    republishes that instrument in full ("giới thiệu toàn văn ..."), when it is the instrument.
+    """
     text = view
     folded = fold_aligned(text)
     header = folded[:_HEADER_CHARS]
-    own = _own_number(text, header)
+    own = _own_number(text, header) or _titled_number(text, header)
     title = _TITLE_LINE.search(header)
     if own:
         doc.number = own
-        doc.kind = kind_of(own.split("/", 1)[-1] if "/" in own else own) or (
-            _TITLES[title.group(1)] if title else "khac")
+        doc.kind = kind_of(re.sub(r"^\d+(?:/\d{4})?[-/]", "", own)) or (_TITLES[title.group(1)] if title else "khac")
     elif title:
         doc.kind = _TITLES[title.group(1)]
     described = None
-    if not own and (not title or _ARTICLE_SIGNS.search(folded)):
+    attached = None if own or title else _attached_to(text, folded)
+    if attached:
+        doc.kind, doc.number, doc.date, doc.issuer = attached
+        doc.describes = doc.kind
+    elif not own and (not title or _ARTICLE_SIGNS.search(folded)):
         described = _described(text, folded)
-        if described or _ARTICLE_SIGNS.search(folded):
-            doc.kind = "bai_viet"
-    if described:
+        doc.kind = "bai_viet"
+        if described and _full_text().search(folded[:4000]):
+            doc.kind = described[0]
+    if attached:
+        pass
+    elif described:
         doc.describes, doc.number, doc.date, doc.issuer = described
     else:
         doc.describes = doc.kind
@@ -61,11 +76,59 @@ def read_metadata(doc: Document, view: str) -> None:
             d, mo, y = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
             doc.date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
         doc.issuer = _issuer(text, header)
-    doc.province = _province(text, folded)
+        if own and doc.date is None:
+            same = _described(text, folded)
+            if same and same[1] == own:
+                doc.date = same[2]
+    national = doc.number is not None and _national_code().search(doc.number) is not None
+    doc.province = None if national else _province(text, folded)
     if doc.kind != "bai_viet":
         doc.signer = _signer(text)
     doc.title = _title(text, folded, title)
     doc.period = _period(fold(doc.title or "")) or _period(folded)
+
+
+@lru_cache(maxsize=1)
+def _full_text() -> re.Pattern[str]:
+    return re.compile(lexicon().alternation("full_text"))
+
+
+@lru_cache(maxsize=1)
+def _national_code() -> re.Pattern[str]:
+    codes = [w for e in lexicon().of("national_code") for w in e.words]
+    return re.compile(r"(?:^|[\d/-])(?:" + "|".join(re.escape(c) for c in codes) + r")$")
+
+
+_TITLED = re.compile(r"^\W*(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s*)?(?=\d)", re.MULTILINE)
+
+
+def _titled_number(text: str, header: str) -> str | None:
+    """A page titled with its instrument: "# Nghị quyết số 57-NQ/TW"."""
+    m = _TITLED.search(header[:300])
+    if m:
+        n = DOC_NUMBER.match(text, m.end())
+        if n and not text[n.end():text.find("\n", n.end())].strip(" *#"):
+            return normalise(n)
+    return None
+
+
+_ATTACHED = re.compile(
+    r"kem theo\s+(?:[^()\n]{0,60}?\s)?(nghi quyet|quyet dinh|chi thi|ke hoach)\s+so\s*([^\s]*)\s+"
+    r"ngay\s+(\d{1,2})\s*(?:thang\s*|/)(\d{1,2})\s*(?:nam\s*|/)(\d{4})(?:\s+cua\s+([^)\n]{3,80}))?")
+
+
+def _attached_to(text: str, folded: str) -> tuple[str, str | None, str | None, str | None] | None:
+    """(kind, number, date, issuer) of the instrument an annex is attached to."""
+    m = _ATTACHED.search(folded)
+    if m is None:
+        return None
+    number = None
+    n = DOC_NUMBER.match(text, m.start(2))
+    if n:
+        number = normalise(n)
+    date = f"{int(m.group(5)):04d}-{int(m.group(4)):02d}-{int(m.group(3)):02d}"
+    issuer = re.sub(r"\s+", " ", text[m.start(6):m.end(6)]).strip() if m.group(6) else None
+    return _TITLES[m.group(1)], number, date, issuer
 
 
 def _own_number(text: str, header: str) -> str | None:
@@ -88,7 +151,7 @@ def _described(text: str, folded: str) -> tuple[str, str, str | None, str | None
         counts[number] += 1
         if number not in first:
             date = None
-            d = re.match(r"\s*,?\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", folded[n.end():n.end() + 30]) or \
+            d = re.match(r"\s*[,(]?\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", folded[n.end():n.end() + 30]) or \
                 re.search(r"ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*,[^.;]{0,60}$", folded[max(0, m.start() - 90):m.start()])
             if d:
                 date = f"{int(d.group(3)):04d}-{int(d.group(2)):02d}-{int(d.group(1)):02d}"
@@ -134,12 +197,17 @@ def _titlecase(raw: str) -> str:
 
 
 def _province(text: str, folded: str) -> str | None:
+    """The province the document belongs to: most named, a name standing alone (a byline) not counted."""
     counts: Counter[str] = Counter()
     for name in provinces():
         key = fold(name)
-        hits = len(re.findall(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded))
-        if hits:
-            counts[name] += hits
+        for m in re.finditer(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded):
+            line_s = folded.rfind("\n", 0, m.start()) + 1
+            line_e = folded.find("\n", m.end())
+            line = folded[line_s:line_e if line_e >= 0 else len(folded)].strip(" *|#_")
+            if line == key:
+                continue   # a byline ("Thái Bình"), not the place
+            counts[name] += 1
     if not counts:
         return None
     best = counts.most_common(1)[0][0]

@@ -70,7 +70,7 @@ class DocState:
     table: TableHeader | None = None
     prev_forward: bool | None = None
     prev_year: int | None = None
-    article_subject: list[Mention] | None = None
+    carried_subject: list[Mention] | None = None   # the body sentences without a subject continue
 
     def target_id(self) -> str:
         self.targets += 1

@@ -26,6 +26,7 @@ class Verbs:
     light: frozenset[str]
     non_duty: tuple[str, ...]
     monitor_or_implement_after_coordinate: re.Pattern[str]
+    lead_phrase: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +43,8 @@ def verbs() -> Verbs:
     implement = "|".join(re.escape(w) for w in lex.words("role", "implement") if len(w) > 4)
     after = re.compile(rf"phoi hop(?: voi)?(.{{0,160}}?)\b({monitor}|{implement})\b")
     return Verbs(verb, modifier, lead_head, role, frozenset(lex.words("light_verb")),
-                 tuple(w if " " in w else w + " " for w in lex.words("non_duty")), after)
+                 tuple(w if " " in w else w + " " for w in lex.words("non_duty")), after,
+                 re.compile(lex.alternation("lead_phrase")))
 
 
 _WHEN = re.compile(r"(?:trong |den |truoc |tu )?(?:het |cuoi )?(?:nam|quy [ivx1-4]+(?:/| nam )?)\s*20\d\d\s*,\s*")
@@ -97,7 +99,7 @@ def role_of(folded: str, pos: int, end: int) -> str:
     """Role implied by the duty text folded[pos:end] (which starts after the agency)."""
     v = verbs()
     head = folded[_skip_space(folded, pos):min(end, pos + 60)]
-    if v.lead_head.match(head):
+    if v.lead_head.match(head) or v.lead_phrase.search(folded, pos, min(end, pos + 80)):
         return "lead"
     start = skip_modifiers(folded, pos, end)
     if v.lead_head.match(folded, start, end):
@@ -114,10 +116,11 @@ def role_of(folded: str, pos: int, end: int) -> str:
     if roles[0] == "lead" or "chu tri" in found:
         return "lead"
     if roles[0] == "coordinate":
+        # "A phối hợp với B <verb> ...": A does the verb (B coordinates, read as an object)
         after = folded[start:end]
         m = v.monitor_or_implement_after_coordinate.match(after)
-        if m and v.role.get(m.group(2)) == "monitor" and " voi " in f" {after[:12]} ":
-            return "monitor"
+        if m and " voi " in f" {after[:22]} ":
+            return v.role.get(m.group(2), "implement") if v.role.get(m.group(2)) != "coordinate" else "coordinate"
         return "coordinate"
     if "monitor" in roles:
         return "monitor"

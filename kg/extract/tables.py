@@ -24,7 +24,9 @@ from ..model import Duty, Ownership, Target
 from ..structure import Node
 from .areas import keyword_area
 from .context import NodeContext, deadline_years
+from ..segment import split_at
 from .duties import DutyReader
+from .roles import starts_with_verb
 from .numbers import comparator, quantities
 from .page import DocState, Page, TableHeader
 from .targets import read_targets
@@ -213,9 +215,17 @@ class TableReader:
         if "lead" in col and col["lead"] < len(cells):
             cs, ce = cells[col["lead"]]
             mentions = self.page.mentions(cs, ce)
-            # "Sở KH&CN chủ trì ...; Các sở, ngành ... thực hiện ...": the first clause leads
-            cut = self.page.view.find(";", cs, ce)
-            cut = ce if cut < 0 else cut
+            # "Sở GD&ĐT; Sở Nội vụ; Sở KH&CN theo dõi, báo cáo chỉ tiêu": all lead; "Sở KH&CN chủ trì ...;
+            # Các sở, ngành ... thực hiện ...": a later clause with its own subject and verb takes that verb's role
+            cut = ce
+            for part_s, part_e in split_at(self.page.view, cs, ce, ";"):
+                named = [m for m in mentions if part_s <= m.start < part_e]
+                if not named:
+                    continue
+                sub = self.duties.subject_at(part_s, part_e, named)
+                if sub and starts_with_verb(self.page.folded, sub[1], part_e):
+                    cut = part_e
+                    break
             leads = self.duties.make([m for m in mentions if m.start < cut], "lead", row_s, row_e, ts, te)
             rest = [m for m in mentions if m.start >= cut]
             if rest:

@@ -36,7 +36,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
                                r"|tinh den (?:het )?ngay \d{1,2}/\d{1,2}/(20\d\d)"),
         "metric_verb": re.compile(rf"\s(?:{lex.alternation('metric_verb')})(?:\s+(?:ty le|muc|toi thieu|it nhat|tu|tren|"
                                   r"khoang|thu hang|thu|trong|nhom|top|vi tri))*\s*$"),
-        "not_target": re.compile(lex.alternation("not_target")),
+        "not_target": re.compile(rf"(?<![a-z0-9]){lex.alternation('not_target')}(?![a-z0-9])"),
     }
 
 
@@ -81,13 +81,18 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
             if past or not forward:
                 continue
             out.extend(_numeric_targets(page, cs, ce, numbers, ctx, lead_year, state))
-        elif (in_targets or (forward and level_year)) and not past:
+        elif (in_targets or (forward and level_year)) and not past and not _governs(node):
             if any(s <= cs < e for s, e in elaborations) or _sets_up_a_dated_number(folded, cs, numeric, sents):
                 continue
             t = _level_target(page, cf, cs, ce, ctx, level_year, in_targets, state)
             if t is not None:
                 out.append(t)
     return out
+
+
+def _governs(node: Node) -> bool:
+    """A heading over items ("1. Phát triển kinh tế số đến năm 2030") states no qualitative target itself."""
+    return node.kind == "caps" or (bool(node.children) and (node.is_heading or node.bold))
 
 
 def _numbers(folded: str, cs: int, ce: int, forward: bool) -> list[Quantity]:
