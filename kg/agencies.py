@@ -76,8 +76,8 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
     taken = [(m.start, m.end) for m in found]
     for h in heads:
         s = h.start + offset
-        if any(a <= s < b for a, b in taken) or not text[s:s + 1].isupper():
-            continue
+        if any(a <= s < b for a, b in taken) or text[s:h.end + offset] not in _head_words():
+            continue   # a head word as written ("Sở", "Báo"), not inside a capitalised title ("BÁO CÁO")
         surface_end = _unknown_name_end(text, h.end + offset, end, " " in text[s:h.end + offset])
         for a, _ in taken:
             if s < a < surface_end:
@@ -145,6 +145,13 @@ def _unknown_name_end(text: str, pos: int, end: int, multiword_head: bool) -> in
     if n == 0 and multiword_head:
         return pos   # a head of several words ("Ngân hàng Nhà nước") is a name by itself
     return out if n else -1
+
+
+@lru_cache(maxsize=1)
+def _head_words() -> frozenset[str]:
+    from .lexicon import lexicon
+
+    return frozenset(w for e in lexicon().of("agency_head") for w in e.words)
 
 
 @lru_cache(maxsize=1)

@@ -121,7 +121,9 @@ def test_report_results_are_not_targets_and_headings_date_the_tasks():
     assert {(t.value, t.year, t.comparator) for t in d.targets} == {(70, 2025, ">"), (85, 2025, ">="),
                                                                    (20, 2025, "reduce_by")}
     got = duties(d)
-    assert ("Văn phòng Ủy ban nhân dân tỉnh", "lead") in got and ("Sở Tài chính", "coordinate") in got
+    assert ("Văn phòng Ủy ban nhân dân tỉnh", "lead") in got
+    # "A phối hợp với B <verb>": A takes the verb's role, B coordinates (gold conventions of 2026-11-29)
+    assert ("Sở Tài chính", "implement") in got and ("Sở Nội vụ", "coordinate") in got
     assert not any(x.span.quote.startswith("Sở Nội vụ đã") for x in d.duties)
     assert not any("Bộ Nội vụ" == x.agency.name for x in d.duties)
 
