@@ -76,7 +76,8 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
     taken = [(m.start, m.end) for m in found]
     for h in heads:
         s = h.start + offset
-        if any(a <= s < b for a, b in taken) or text[s:h.end + offset] not in _head_words():
+        surface = text[s:h.end + offset]
+        if any(a <= s < b for a, b in taken) or not surface[:1].isupper() or surface.isupper() and len(surface) > 1:
             continue   # a head word as written ("Sở", "Báo"), not inside a capitalised title ("BÁO CÁO")
         surface_end = _unknown_name_end(text, h.end + offset, end, " " in text[s:h.end + offset])
         for a, _ in taken:
@@ -105,6 +106,9 @@ def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: l
     for c in ann.within("short_form", start, end):
         if not text[c.start:c.start + 1].isupper() or any(a <= c.start < b for a, b in taken):
             continue
+        after = text[c.end:c.end + 3].lstrip()
+        if not after or not after[0].islower():
+            continue   # "các Sở: Khoa học ...", "Sở, ban": a list or a title, not a body named again
         if ann.starting_at("agency", c.start) or ann.starting_at("agency_head", c.start) and \
                 _unknown_name_end(text, c.end, end, False) > 0:
             continue
@@ -145,13 +149,6 @@ def _unknown_name_end(text: str, pos: int, end: int, multiword_head: bool) -> in
     if n == 0 and multiword_head:
         return pos   # a head of several words ("Ngân hàng Nhà nước") is a name by itself
     return out if n else -1
-
-
-@lru_cache(maxsize=1)
-def _head_words() -> frozenset[str]:
-    from .lexicon import lexicon
-
-    return frozenset(w for e in lexicon().of("agency_head") for w in e.words)
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,12 @@ from .text import fold, fold_aligned
 # ingest, boilerplate lines before any reading.
 _NOT_SWEPT = {"comparator_symbol", "wrap_binding", "boilerplate_tail", "boilerplate_line"}
 _TOKEN = re.compile(r"&|[^\s,.;:!?()\[\]{}\"“”'‘’*|…/\\&=<>≥≤_#\-–—−]+")
+# Punctuation no phrase runs across: "Giám đốc các Sở: Khoa học ..." is not "Sở Khoa học ...".
+_STOP = re.compile(r"[:;!?()\[\]]|\.(?!\d)")
 _ABBREVIATION = re.compile(r"\(\s*[A-ZĐ][A-Za-zĐđ&.\-]{1,12}\s*\)")
+
+
+_WORD_OR_STOP = re.compile(_STOP.pattern + "|" + _TOKEN.pattern)
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def annotate(view: str) -> Annotation:
     skipped = [(m.start(), m.end()) for m in _ABBREVIATION.finditer(view)]
     spans: list[tuple[int, int]] = []
     si = 0
-    for m in _TOKEN.finditer(folded):
+    for m in _WORD_OR_STOP.finditer(folded):
         while si < len(skipped) and skipped[si][1] <= m.start():
             si += 1
         if si < len(skipped) and skipped[si][0] <= m.start() < skipped[si][1]:
@@ -130,7 +135,8 @@ def annotate(view: str) -> Annotation:
     at = 1
     for s, e in spans:
         key_starts.append(at)
-        parts.append(folded[s:e])
+        word = folded[s:e]
+        parts.append("¦" * len(word) if _STOP.fullmatch(word) else word)
         parts.append(" ")
         at += e - s + 1
     key = "".join(parts)

@@ -130,10 +130,10 @@ class DutyReader:
 
         found: list[Mention] = []
         at = pos + m.end()
-        names = {re.sub(r"^so\s+", "", a.vi.lower()): a for a in gazetteer().values() if a.type == "Department"}
         from ..text import fold
 
-        folded_names = sorted(((fold(k), a) for k, a in names.items()), key=lambda x: -len(x[0]))
+        folded_names = sorted(((re.sub(r"^so\s+", "", fold(a.vi)), a) for a in gazetteer().values()
+                               if a.type == "Department"), key=lambda x: -len(x[0]))
         while at < end:
             hit = next(((k, a) for k, a in folded_names if self.f.startswith(k, at)
                         and not self.f[at + len(k):at + len(k) + 1].isalnum()), None)
@@ -174,14 +174,26 @@ class DutyReader:
         self._heading_agencies[key] = result
         return result
 
-    def context_agencies(self, node: Node) -> list[Mention] | None:
+    def context_agencies(self, node: Node) -> tuple[list[Mention], str | None] | None:
+        """The bodies the nearest heading over the node names, and the role an intro gives its items
+        ("Giao Sở X chủ trì, phối hợp ... có trách nhiệm:" → each item is led by Sở X)."""
         for anc in node.ancestors():
             if anc.kind in ("root",):
                 return None
             found = self.agencies_of_heading(anc)
             if found:
-                return found
+                return found, self._intro_role(anc)
         return None
+
+    def _intro_role(self, node: Node) -> str | None:
+        if not node.is_intro:
+            return None
+        mentions = self.page.mentions(node.body_start, node.end)
+        sub = self.subject_at(node.body_start, node.end, mentions)
+        if sub is None:
+            return None
+        head = self.f[sub[1]:node.end]
+        return "lead" if re.match(r"(?:la co quan thuong truc,?\s*)?chu tri\b", head) else None
 
     # -- duties ---------------------------------------------------------------------
     def read(self, node: Node, ctx: NodeContext) -> list[Duty]:
@@ -190,12 +202,15 @@ class DutyReader:
         start, end = node.body_start, node.end
         if end <= start:
             return []
-        inherited = self.context_agencies(node)
+        context = self.context_agencies(node)
+        inherited, inherited_role = context if context else (None, None)
         own_heading = self.agencies_of_heading(node)
         duties: list[Duty] = []
         labelled = self._labelled(node, start, end)
         if labelled:
             return labelled
+        if own_heading and node.is_intro and node.children and self._intro_role(node) == "lead":
+            return []   # "Giao Sở X chủ trì ... có trách nhiệm:": the items below are the duties
         carrying = node.kind == "para" and not inherited and not own_heading and ctx.section not in ("targets",)
         if not carrying:
             self.state.carried_subject = None
@@ -207,7 +222,8 @@ class DutyReader:
                 duties.extend(objects)
                 continue
             if not own and inherited and (i == 0 or node.kind == "para"):
-                own = self._inherited(ss, se, inherited, whole=(start, end) if node.kind != "para" else (ss, se))
+                own = self._inherited(ss, se, inherited, whole=(start, end) if node.kind != "para" else (ss, se),
+                                      role=inherited_role)
             elif carrying and own and self.last_subject:
                 self.state.carried_subject = self.last_subject
             elif carrying and not own and self.state.carried_subject:
@@ -269,7 +285,7 @@ class DutyReader:
         subject: list[Mention] | None = None
         prev_role: str | None = None
         q_start = ss
-        for cs, ce in split_at(self.page.view, ss, se, ";"):
+        for cs, ce in self._clauses(ss, se, mentions):
             cm = [m for m in mentions if cs <= m.start < ce]
             sub = self.subject_at(cs, ce, cm) if cm else None
             pred = None
@@ -308,6 +324,23 @@ class DutyReader:
                 out.extend(self._chained(subject, pred, ce, cm, q_start))
         return out, objects
 
+    def _clauses(self, ss: int, se: int, mentions: list[Mention]) -> list[tuple[int, int]]:
+        """The sentence's ";"-clauses, a clause that only lists bodies joined to the next one
+        ("Chánh Văn phòng UBND tỉnh; Giám đốc các Sở: ...; Chủ tịch UBND cấp xã chịu trách nhiệm ...")."""
+        parts = split_at(self.page.view, ss, se, ";")
+        out: list[tuple[int, int]] = []
+        open_start: int | None = None
+        for cs, ce in parts:
+            start = cs if open_start is None else open_start
+            cm = [m for m in mentions if cs <= m.start < ce]
+            sub = self.subject_at(cs, ce, cm)
+            if sub and sub[1] >= ce and (cs, ce) != parts[-1]:
+                open_start = start
+                continue
+            out.append((start, ce))
+            open_start = None
+        return out
+
     def _asked(self, cs: int, ce: int, cm: list[Mention]) -> tuple[list[Mention], int] | None:
         """Bodies named right after a requester inside the clause ("... yêu cầu X làm ...", "giao X ...")."""
         f = self.f
@@ -320,12 +353,14 @@ class DutyReader:
                 return sub
         return None
 
-    def _inherited(self, ss: int, se: int, agencies: list[Mention], whole: tuple[int, int]) -> list[Duty]:
+    def _inherited(self, ss: int, se: int, agencies: list[Mention], whole: tuple[int, int],
+                   role: str | None = None) -> list[Duty]:
         f = self.f
         first = split_at(self.page.view, ss, se, ";")[0]
         if is_non_duty(f, first[0], first[1]) or not re.match(r"\s*[^\W\d_]", f[first[0]:first[0] + 3]):
             return []
-        role = role_of(f, ss, first[1])
+        own_role = role_of(f, ss, first[1])
+        role = role if role and own_role == "implement" else own_role
         q_end = first[1] if first[1] - ss > 30 else se
         return self.make(agencies, role, ss, q_end, ss, whole[1])
 

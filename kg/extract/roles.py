@@ -119,7 +119,7 @@ def role_of(folded: str, pos: int, end: int) -> str:
         # "A phối hợp với B <verb> ...": A does the verb (B coordinates, read as an object)
         after = folded[start:end]
         m = v.monitor_or_implement_after_coordinate.match(after)
-        if m and " voi " in f" {after[:22]} ":
+        if m and " voi " in f" {after[:22]} " and not re.search(r"\b(?:trong|de|viec|nham|khi)\s*$", m.group(1)):
             return v.role.get(m.group(2), "implement") if v.role.get(m.group(2)) != "coordinate" else "coordinate"
         return "coordinate"
     if "monitor" in roles:
