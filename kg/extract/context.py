@@ -56,12 +56,11 @@ def grammar() -> Grammar:
                    re.compile(rf"^\s*{lex.alternation('continuation')}\b"), tuple(sections))
 
 
-@dataclass
+@dataclass(frozen=True)
 class NodeContext:
     section: str | None
     area: str | None
     block_year: int | None
-    text_area: str | None = None   # area the paragraph's own words point to (when no heading says)
 
 
 def section_of(node: Node) -> str | None:

@@ -129,7 +129,7 @@ class TableReader:
         if len(metric) < 4:
             return [], []
         row_s, row_e = cells[0][0], cells[-1][1]
-        area = ctx.area or keyword_area(metric) or ctx.text_area or "khac"
+        area = ctx.area or keyword_area(metric) or "khac"
         year = table.row_year or ctx.block_year
         if table.years:
             return self._year_columns(cells, table, metric, area, row_s, row_e), []
@@ -199,7 +199,7 @@ class TableReader:
         restated = [t.id for t in earlier if len(t.span.quote) > 12 and match_key(t.span.quote) in key]
         if restated:
             return [], restated
-        sub = NodeContext("targets", ctx.area, year, ctx.text_area)
+        sub = NodeContext("targets", ctx.area, year)
         proxy = Node("para", "", ms, me, ms, text=self.page.view[ms:me])
         return read_targets(self.page, proxy, sub, self.state), []
 

@@ -51,7 +51,6 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
     folded, view = page.folded, page.view
     in_targets = ctx.section == "targets"
     par_fold = folded[start:end]
-    ctx.text_area = keyword_area(view[start:end]) if ctx.area is None else None
     if g.continuation.match(par_fold) and state.prev_forward is not None:
         par_forward, par_year = state.prev_forward, state.prev_year
     else:
@@ -126,7 +125,7 @@ def _numeric_targets(page: Page, cs: int, ce: int, numbers: list[Quantity], ctx:
     levels = list(_patterns()["scope"].finditer(cf))
     prev_cmp: str | None = None
     prev_end = cs
-    area = ctx.area or keyword_area(page.view[cs:ce]) or ctx.text_area or "khac"
+    area = ctx.area or keyword_area(page.view[cs:ce]) or "khac"
     for i, n in enumerate(numbers):
         window = cf[prev_end - cs:n.start - cs]
         after = cf[n.end - cs:(numbers[i + 1].start if i + 1 < len(numbers) else ce) - cs]
@@ -235,7 +234,7 @@ def _level_target(page: Page, cf: str, cs: int, ce: int, ctx: NodeContext, lead_
         return None
     cmp = "reduce_by" if re.match(r"\s*(?:tiep tuc\s+)?giam\b", body) else "="
     metric_start = cs + (len(cf) - len(body))
-    area = ctx.area or keyword_area(page.view[cs:ce]) or ctx.text_area or "khac"
+    area = ctx.area or keyword_area(page.view[cs:ce]) or "khac"
     return Target(id=state.target_id(), area=area, year=year, value=None, value_max=None, unit="level",
                   comparator=cmp, baseline=None, scope=None, metric=page.clean(metric_start, ce, 200),
                   span=page.span(cs, ce))
