@@ -66,6 +66,13 @@ def _named_patterns() -> list[tuple[str, re.Pattern[str]]]:
     return out
 
 
+def strong_area(text: str) -> str | None:
+    """The area a phrase in the text names outright ("thủ tục hành chính", "tổ chức bộ máy"), if one."""
+    key = fold(text)
+    found = [(m.start(), area) for area, _, strong in _keyword_patterns() if (m := strong.search(key))]
+    return min(found)[1] if found else None
+
+
 def areas_named(text: str) -> list[str]:
     """Areas a duty text names outright ("... cải cách tổ chức bộ máy, cải cách chế độ công vụ")."""
     key = fold(text)

@@ -16,7 +16,7 @@ from ..lexicon import lexicon
 from ..model import Target
 from ..segment import clauses, sentences
 from ..structure import Node
-from .areas import keyword_area
+from .areas import keyword_area, strong_area
 from .context import NodeContext, deadline_years, grammar
 from .numbers import Quantity, comparator, quantities
 from .page import DocState, Page
@@ -125,7 +125,7 @@ def _numeric_targets(page: Page, cs: int, ce: int, numbers: list[Quantity], ctx:
     levels = list(_patterns()["scope"].finditer(cf))
     prev_cmp: str | None = None
     prev_end = cs
-    area = ctx.area or keyword_area(page.view[cs:ce]) or "khac"
+    area = ctx.area or keyword_area(page.view[cs:ce]) or _sentence_area(page, cs) or "khac"
     for i, n in enumerate(numbers):
         window = cf[prev_end - cs:n.start - cs]
         after = cf[n.end - cs:(numbers[i + 1].start if i + 1 < len(numbers) else ce) - cs]
@@ -155,6 +155,15 @@ def _numeric_targets(page: Page, cs: int, ce: int, numbers: list[Quantity], ctx:
                           scope=scope, metric=_metric(page, cs, ce, n, numbers, i), span=span))
         prev_end = n.end
     return out
+
+
+def _sentence_area(page: Page, cs: int) -> str | None:
+    """The area the sentence's opening clause names outright ("rà soát thủ tục hành chính ...; phấn đấu giảm 30%")."""
+    start = max(page.view.rfind(". ", 0, cs), page.view.rfind("\n", 0, cs)) + 1
+    first = page.view.find(";", start, cs)
+    if first < 0:
+        return None
+    return strong_area(page.view[start:first])
 
 
 def _year_for(pos: int, cf: str, years, lead_year, ctx: NodeContext) -> int | None:
