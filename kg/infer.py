@@ -69,8 +69,9 @@ def _actors(doc: Document, t: Target, duties: list[Duty], starts: list[int]) -> 
     s, e = _sentence_bounds(doc.text, t.span.start)
     lo, hi = bisect_left(starts, s - 3000), bisect_left(starts, e)
     return [Ownership(t.id, d.agency, "actor", d.id) for d in duties[lo:hi]
-            if d.span.end > s and d.span.start < e and d.role in ("lead", "implement")
-            and d.agency.type != "Generic"]
+            if d.span.end > s and d.span.start < e and d.agency.type != "Generic"
+            and (d.role in ("lead", "implement") or (d.role == "monitor" and d.span.start <= t.span.start
+                                                     and t.span.end <= d.span.end))]
 
 
 def _topic(t: Target, duties: list[Duty], area_leads: dict[str, list[Duty]]) -> list[Ownership]:

@@ -43,6 +43,8 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "comma_subject": re.compile(r"(?:muc tieu|yeu cau|dat ra|de ra|nam 20\d\d)"),
         "past": re.compile(r"(?<![a-z])(?:da|vua qua|nam qua)\s"),
         "opener": re.compile(rf"{lex.alternation('subject_opener')}\s+$"),
+        "lead_in": re.compile(rf"(?:{lex.alternation('subject_opener')}|(?:trong |den )?(?:het |cuoi )?nam 20\d\d)"
+                              r"\s*,\s*"),
         "prefix": re.compile(rf"(?:{lex.alternation('requester')}|can cu[^,]{{0,60}},)\s+"),
         "title": re.compile(rf"(?:{lex.alternation('address')})\s+(cac\s+)?"),
         "separator": re.compile(r"\s*(?:,|;|\bva\b|\bcung\b|\bvoi\b)\s*"),
@@ -72,6 +74,9 @@ class DutyReader:
         """Bodies listed as the subject starting at pos, and where the predicate starts."""
         f, g = self.f, _grammar()
         pos = _skip_ws(f, pos, end)
+        m = g["lead_in"].match(f, pos, end)   # "Thời gian tới, ...", "Năm 2025, ..."
+        if m:
+            pos = m.end()
         m = g["prefix"].match(f, pos, end)
         if m:
             pos = m.end()
@@ -294,7 +299,7 @@ class DutyReader:
                 q_start = cs
             elif not sub and subject and starts_with_verb(f, cs, ce) and not is_non_duty(f, cs, ce):
                 pred, q_start = cs, cs
-            elif not sub and (asked := self._asked(cs, ce, cm)) is not None:
+            elif (asked := self._asked(cs, ce, cm)) is not None:
                 # "Phó Thủ tướng yêu cầu Bộ Tài chính đôn đốc ...": the body after the requester is tasked
                 subject, pred = asked
                 q_start = cs

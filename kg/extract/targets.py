@@ -194,9 +194,11 @@ def _scope(cf, cs, n, numbers, i, ce, levels, respective) -> str | None:
     names = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
     if respective:
         before = [m for m in levels if cs + m.start() < numbers[0].start]
-        if len(before) == len(numbers):
-            key = next(g for g in before[i].groups() if g)
-            return names.get(key)
+        after = [m for m in levels if cs + m.start() > numbers[-1].end]
+        for listed in (before, after):   # "... tương ứng là 30%, 20%, 15% ở cấp tỉnh, cấp huyện, cấp xã"
+            if len(listed) == len(numbers):
+                key = next(g for g in listed[i].groups() if g)
+                return names.get(key)
     seg_end = numbers[i + 1].start if i + 1 < len(numbers) else ce
     found = {next(g for g in m.groups() if g) for m in levels if n.end <= cs + m.start() < seg_end}
     if not found:  # "tỷ lệ hồ sơ ... của UBND cấp huyện đạt 100%": the level is named before the number

@@ -1,0 +1,50 @@
+"""Rule rows as data (tests/rules/*.toml): snippet → expected facts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.extract import extract_document
+from kg.ingest import text_source
+from kg.lexicon import tomllib
+
+RULES = Path(__file__).resolve().parent / "rules"
+
+
+def _cases(kind: str) -> list[dict]:
+    return tomllib.loads((RULES / f"{kind}.toml").read_text(encoding="utf-8"))["case"]
+
+
+def _doc(case: dict):
+    return extract_document(text_source(case["text"]), "rule")
+
+
+@pytest.mark.parametrize("case", _cases("targets"), ids=lambda c: c["name"])
+def test_target_rule(case):
+    d = _doc(case)
+    keys = ("value", "unit", "comparator", "year", "value_max", "scope", "area")
+    got = [{k: getattr(t, k) for k in keys} for t in d.targets]
+    for want in case["targets"]:
+        assert any(all(g[k] == v for k, v in want.items()) for g in got), (want, got)
+    if case.get("exact"):
+        assert len(got) == len(case["targets"]), got
+    for want in case.get("owners", []):
+        ids = {t.id for t in d.targets if t.value == want["value"]}
+        owners = {o.agency.name for o in d.ownerships if o.target_id in ids}
+        assert want["agency"] in owners, (want, owners)
+    for t in d.targets:
+        assert d.text[t.span.start:t.span.end] == t.span.quote
+
+
+@pytest.mark.parametrize("case", _cases("duties"), ids=lambda c: c["name"])
+def test_duty_rule(case):
+    d = _doc(case)
+    got = [(x.agency.name, x.role) for x in d.duties]
+    want = [(w["agency"], w["role"]) for w in case["duties"]]
+    for w in want:
+        assert w in got, (w, got)
+    if case.get("exact"):
+        assert sorted(got) == sorted(want), got
+    for x in d.duties:
+        assert d.text[x.span.start:x.span.end] == x.span.quote
