@@ -71,6 +71,8 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
         if c.start < pos or c.value is None:
             continue
         s, e = c.start + offset, c.end + offset
+        if not _capitalised(text, s, e):
+            continue   # "tiến bộ khoa học và công nghệ" is not "Bộ Khoa học và Công nghệ"
         found.append(Mention(g[c.value], s, e, text[s:e]))
         pos = c.end
     taken = [(m.start, m.end) for m in found]
@@ -119,6 +121,19 @@ def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: l
             last = earlier[-1]
             extra.append(Mention(gazetteer()[last.value or ""], c.start, c.end, text[c.start:c.end]))
     return sorted(found + extra, key=lambda m: m.start) if extra else found
+
+
+_DETERMINERS = ("cac ", "nhung ", "moi ", "toan ")
+_BEFORE_LOWER_NAME = re.compile(r"(?:^|[,;:(\-–]|\b(?:va|voi|cua|cho|giao|de nghi|yeu cau|cung|hoac|tai|ve|gui|den|"
+                                r"do|boi|la|thuoc|nhu|gom|trong|cac)\b)\s*$")
+
+
+def _capitalised(text: str, s: int, e: int) -> bool:
+    """A body's name: capitalised, or lower case where a list or a preposition puts a name
+    ("..., ban cán sự đảng, đảng đoàn"), never the tail of a compound ("tiến bộ khoa học")."""
+    if text[s:s + 1].isupper() or fold(text[s:min(e, s + 8)]).startswith(_DETERMINERS):
+        return True
+    return bool(_BEFORE_LOWER_NAME.search(fold(text[max(0, s - 14):s])))
 
 
 _NAME_WORD = re.compile(r"\s+(?:(?:và|-|–|,)\s+)?([^\W\d_]+|[IVXL]+\b|\d{1,2}\b)")

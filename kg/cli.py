@@ -88,6 +88,11 @@ def build(corpus: tuple[str, ...], out: str, skip_invalid: bool) -> None:
     o = sum(len(d.ownerships) for d in report.documents)
     click.echo(f"Built {report.store}: {len(report.documents)} documents, {t} targets, {du} duties, "
                f"{o} ownership links, {report.triples} triples.")
+    cues = sum(d.cue_clauses for d in report.documents)
+    unread = sum(len(d.review) for d in report.documents)
+    if cues:
+        click.echo(f"Read {cues - unread} of {cues} clauses with a duty or target cue ({(cues - unread) / cues:.0%}); "
+                   f"{unread} left for review: kg review [DOC]")
     for s in report.skipped:
         click.echo(f"skipped: {s}", err=True)
     for w in report.warnings:
@@ -306,6 +311,21 @@ def cites(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
     """
     from .lookups import cites as run
     emit(run(open_kg(store_dir), doc), fmt, limit, None if fmt != "table" else ["file", "number", "province", "cites"])
+
+
+@cli.command()
+@click.argument("doc", required=False)
+@store_option
+@output_options
+def review(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
+    """Clauses with a duty or target cue that yielded no fact: what to check by hand (optionally one DOC).
+
+    \b
+        kg review
+        kg review 2703/QĐ-UBND --format csv
+    """
+    from .lookups import review as run
+    emit(run(open_kg(store_dir), doc), fmt, limit, None if fmt != "table" else ["file", "kind", "reason", "quote"])
 
 
 @cli.command()

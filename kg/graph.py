@@ -198,6 +198,15 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         g.add((node, CCHC.statedIn, d))
         g.add((node, CCHC.source, _span(g, doc, duty.span)))
 
+    g.add((d, CCHC.cueClauses, Literal(doc.cue_clauses, datatype=XSD.integer)))
+    for i, item in enumerate(doc.review, 1):
+        node = ID[f"review/{doc.id}-r{i}"]
+        g.add((node, RDF.type, CCHC.ReviewItem))
+        g.add((node, CCHC.reviewKind, Literal(item.kind)))
+        g.add((node, CCHC.reason, Literal(item.reason)))
+        g.add((node, CCHC.statedIn, d))
+        g.add((node, CCHC.source, _span(g, doc, item.span)))
+
     for o in doc.ownerships:
         target = ID[f"target/{o.target_id}"]
         owner = agency(o.agency)

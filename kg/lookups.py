@@ -292,3 +292,24 @@ def cites(kg: KGStore, doc: str | None = None) -> list[dict]:
         g["cites"].append(r["number"])
     return [{"file": g["file"], "number": g["number"], "province": g["province"], "cites": g["cites"]}
             for g in grouped.values()]
+
+
+def review(kg: KGStore, doc: str | None = None) -> list[dict]:
+    """Clauses that carry a duty or target cue but yielded no fact (optionally of one document)."""
+    rows = select(kg, "review", fDoc=doc)
+    if doc and not rows:
+        files = {r["file"]: r for r in select(kg, "coverage")}
+        if doc not in files and not any(r["file"] == doc for r in select(kg, "documents")):
+            raise NotFound(f"no document {doc!r} in the store; documents: {', '.join(sorted(files))}")
+    return [{"file": r["file"], "number": r["docNumber"] or None, "kind": r["kind"], "offset": r["start"],
+             "reason": r["reason"], "quote": r["quote"]} for r in rows]
+
+
+def coverage(kg: KGStore) -> list[dict]:
+    """Per document: cue clauses, and how many were read (yielded a fact) or left for review."""
+    out = []
+    for r in select(kg, "coverage"):
+        total, unread = int(r["cueClauses"] or 0), int(r["unread"] or 0)
+        out.append({"file": r["file"], "cue_clauses": total, "read": total - unread, "unread": unread,
+                    "share_read": round((total - unread) / total, 3) if total else None})
+    return out

@@ -23,6 +23,10 @@ class CCHC(DefinedNamespace):
     Duty: URIRef
     Ownership: URIRef
     Province: URIRef
+    ReviewItem: URIRef
+    reviewKind: URIRef
+    reason: URIRef
+    cueClauses: URIRef
     statedIn: URIRef
     states: URIRef
     source: URIRef

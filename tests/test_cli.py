@@ -143,3 +143,16 @@ def test_ownership_basis_is_queryable_in_sparql(built):
     assert {r["owner"] for r in found} >= {"Sở Y tế", "Sở Giáo dục và Đào tạo"}
     assert {r["rule"] for r in found} >= {"topic"}
     assert any("dịch vụ y tế công" in r["dutyQuote"] for r in found)
+
+
+def test_review_lists_unread_cue_clauses_with_their_quotes(built, tmp_path):
+    result = CliRunner().invoke(cli, ["build", str(CORPUS), "--out", str(tmp_path / "s")])
+    assert "clauses with a duty or target cue" in result.output and "kg review" in result.output
+    rows = json.loads(run("review", "--store", built, "--format", "json").output)
+    assert rows and {r["kind"] for r in rows} <= {"duty", "target"}
+    text = {p.name: p.read_text(encoding="utf-8") for p in CORPUS.iterdir()}
+    assert all(r["quote"] in text[r["file"]] and r["reason"] for r in rows)
+    one = json.loads(run("review", "2703/QĐ-UBND", "--store", built, "--format", "json").output)
+    assert one and all(r["file"].startswith("001") for r in one)
+    missing = run("review", "no-such-doc.txt", "--store", built)
+    assert missing.exit_code == 1 and "no-such-doc.txt" in missing.output and "Traceback" not in missing.output

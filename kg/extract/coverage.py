@@ -1,10 +1,10 @@
 """What was not read: clauses with a duty or target cue that yielded no fact.
 
-A clause carries a duty cue when it has a role verb of a named duty (chủ trì, phối hợp,
-theo dõi, ...; `role` cues other than plain implementing verbs), "có/chịu trách nhiệm"
-or a label ("Cơ quan chủ trì:"); it carries a target cue when it has a percentage, rank
-or comparator-led number and is forward-looking (a targets section, a forward cue or a
-deadline) and not about the past.  A cue clause yields when a fact's source span overlaps
+A clause carries a duty cue when a named body (or a list of them) is followed by a duty verb,
+when a requester ("giao", "đề nghị", "yêu cầu") names a body, when it has a label
+("Cơ quan chủ trì:"), or when an item of a task part opens with "chủ trì"/"phối hợp" and
+names no body; it carries a target cue when it has a percentage, rank or points number and
+is forward-looking (a targets section, a forward cue or a deadline) and not about the past.  A cue clause yields when a fact's source span overlaps
 it; the others become review items, listed by `kg review`.
 """
 from __future__ import annotations
@@ -16,11 +16,10 @@ from ..segment import clauses
 from ..structure import Node
 from .context import NodeContext, deadline_years, grammar
 from .numbers import quantities
+from .roles import is_non_duty, starts_with_verb
 from .page import Page
 
 _SKIP = ("results", "views", "recipients", "procedure")
-_DUTY_ROLES = ("lead", "coordinate", "monitor")
-_RESPONSIBLE = re.compile(r"\b(?:co|chiu) trach nhiem\b")
 
 
 def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[ReviewItem]:
@@ -53,14 +52,21 @@ def _clauses(page: Page, node: Node) -> list[tuple[int, int]]:
 
 
 def _cue(page: Page, cs: int, ce: int, ctx: NodeContext) -> tuple[str | None, str]:
-    f = page.folded
-    roles = [c for c in page.ann.within("role", cs, ce) if c.value in _DUTY_ROLES]
-    if roles or page.ann.has("label", cs, ce) or _RESPONSIBLE.search(f, cs, ce):
-        cue = roles[0] if roles else None
-        word = page.view[cue.start:cue.end] if cue else "trách nhiệm"
-        if not page.ann.has("agency", cs, ce) and not page.ann.has("agency_head", cs, ce):
-            return "duty", f"duty cue '{word}' but no body named"
-        return "duty", f"duty cue '{word}' with a body, but no duty read"
+    f, ann = page.folded, page.ann
+    mentions = page.mentions(cs, ce)
+    for m in mentions:
+        pos = _after_subject(f, m.end, ce, mentions)
+        if starts_with_verb(f, pos, ce) and not is_non_duty(f, pos, ce):
+            return "duty", f"'{m.surface}' is followed by a duty verb, but no duty was read"
+    for c in ann.within("label", cs, ce):
+        if page.view[c.end:c.end + 2].strip().startswith(":"):
+            return "duty", f"label '{page.view[c.start:c.end]}:' but no body read after it"
+    for r in ann.within("requester", cs, ce):
+        if any(0 <= m.start - r.end <= 2 for m in mentions):
+            return "duty", f"'{page.view[r.start:r.end]}' names a body, but no duty was read"
+    opening = [r for r in ann.within("role", cs, min(ce, cs + 12)) if r.value in ("lead", "coordinate")]
+    if opening and ctx.section in ("tasks", "organize") and not mentions:
+        return "duty", f"'{page.view[opening[0].start:opening[0].end]}' opens a task but no body is named"
     numbers = quantities(f, cs, ce)
     if numbers:
         g = grammar()
@@ -70,3 +76,15 @@ def _cue(page: Page, cs: int, ce: int, ctx: NodeContext) -> tuple[str | None, st
             n = numbers[0]
             return "target", f"goal cue with '{page.view[n.start:n.end]}' but no target read"
     return None, ""
+
+
+def _after_subject(f: str, pos: int, end: int, mentions) -> int:
+    """Past a list of bodies ("Sở A, Sở B và UBND cấp huyện"): where its predicate would start."""
+    while pos < end:
+        m = re.match(r"\s*(?:,|\bva\b|\bcung\b|;)?\s*", f[pos:end])
+        nxt = pos + (m.end() if m else 0)
+        follow = next((x for x in mentions if x.start == nxt), None)
+        if follow is None:
+            return pos
+        pos = follow.end
+    return pos
