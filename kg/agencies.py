@@ -79,8 +79,9 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
     for h in heads:
         s = h.start + offset
         surface = text[s:h.end + offset]
-        if any(a <= s < b for a, b in taken) or not surface[:1].isupper() or surface.isupper() and len(surface) > 1:
-            continue   # a head word as written ("Sở", "Báo"), not inside a capitalised title ("BÁO CÁO")
+        if any(a <= s < b for a, b in taken) or not surface[:1].isupper() or (surface.isupper() and len(surface) > 1) \
+                or _tone_key(surface) not in _head_words():
+            continue   # a head word as written ("Sở", "Báo"): not "Sổ", "Bảo", nor inside a title ("BÁO CÁO")
         surface_end = _unknown_name_end(text, h.end + offset, end, " " in text[s:h.end + offset])
         for a, _ in taken:
             if s < a < surface_end:
@@ -111,8 +112,8 @@ def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: l
         after = text[c.end:c.end + 3].lstrip()
         if not after or not after[0].islower():
             continue   # "các Sở: Khoa học ...", "Sở, ban": a list or a title, not a body named again
-        if ann.starting_at("agency", c.start) or ann.starting_at("agency_head", c.start) and \
-                _unknown_name_end(text, c.end, end, False) > 0:
+        if ann.starting_at("agency", c.start) or (ann.starting_at("agency_head", c.start) and \
+                _unknown_name_end(text, c.end, end, False) > 0):
             continue
         head = fold(text[c.start:c.end])
         earlier = [m for m in ann.all("agency") if m.end <= c.start and m.value is not None
@@ -164,6 +165,20 @@ def _unknown_name_end(text: str, pos: int, end: int, multiword_head: bool) -> in
     if n == 0 and multiword_head:
         return pos   # a head of several words ("Ngân hàng Nhà nước") is a name by itself
     return out if n else -1
+
+
+def _tone_key(word: str) -> str:
+    """Lower case, tone placement unified (Uỷ/Ủy), diacritics kept: "Sở" and "Sổ" differ."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", word.lower()))
+
+
+@lru_cache(maxsize=1)
+def _head_words() -> frozenset[str]:
+    from .lexicon import lexicon
+
+    return frozenset(_tone_key(w) for e in lexicon().of("agency_head") for w in e.words)
 
 
 @lru_cache(maxsize=1)

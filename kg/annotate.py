@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from .lexicon import lexicon, load_toml
+from .lexicon import lexicon
 from .text import fold, fold_aligned
 
 # Categories the sweep does not need: symbols are read by the number grammar, wrap words at

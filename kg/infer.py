@@ -74,7 +74,8 @@ def _actors(doc: Document, t: Target, duties: list[Duty], starts: list[int]) -> 
                                                      and t.span.end <= d.span.end))]
 
 
-def _topic(t: Target, duties: list[Duty], area_leads: dict[str, list[Duty]]) -> list[Ownership]:
+def _topic(t: Target, duties: list[tuple[Duty, list[list[str]]]],
+           area_leads: dict[str, list[Duty]]) -> list[Ownership]:
     """Bodies whose portfolio the target is on and whom the document tasks with that subject.
 
     The lead of another area only joins through a digital-government target: documents
@@ -147,7 +148,8 @@ def _document_leads(duties: list[Duty]) -> list[Duty]:
     if standing:
         return standing[:1]
     whole = [d for d in duties if d.role == "lead" and d.agency.type != "Generic"
-             and re.search(r"(?:thuc hien|trien khai)\s+(?:cac noi dung (?:cua )?)?" + _DOC_WORDS + r"\b", fold(d.task))]
+             and re.search(r"(?:thuc hien|trien khai)\s+(?:cac noi dung (?:cua )?)?" + _DOC_WORDS + r"\b",
+                           fold(d.task))]
     if whole:
         return whole[:1]
     overseeing = [d for d in duties if d.role == "monitor" and d.agency.type != "Generic"

@@ -18,6 +18,7 @@ import zipfile
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 from xml.etree import ElementTree
 
 from .errors import SourceDecodeError
@@ -165,8 +166,9 @@ def _cut_boilerplate(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 class _HTMLText(html.parser.HTMLParser):
-    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table"}
-    _SKIP = {"script", "style", "noscript", "nav", "footer", "header", "form"}
+    _BLOCK: ClassVar[set[str]] = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                                  "article", "table"}
+    _SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "nav", "footer", "header", "form"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

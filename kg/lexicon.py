@@ -10,16 +10,17 @@ cues of a document in one sweep.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
 from .text import fold
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class CueEntry:
 
 def load_toml(name: str) -> dict:
     """A TOML file of kg/data, parsed."""
-    return tomllib.loads(files("kg").joinpath("data", name).read_text(encoding="utf-8"))
+    return tomllib.loads(files("kg").joinpath("data").joinpath(name).read_text(encoding="utf-8"))
 
 
 class Lexicon:

@@ -1,6 +1,7 @@
 """Build: documents in, a validated-shape RDF store out."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,8 +10,7 @@ from rdflib import Dataset, Graph
 
 from .errors import KGError, SourceDecodeError
 from .extract import extract_document
-from .graph import (GAZETTEER_GRAPH, ONTOLOGY_GRAPH, SHARED_GRAPH, doc_graph_iri, document_graph, gazetteer_graph,
-                    slug)
+from .graph import GAZETTEER_GRAPH, ONTOLOGY_GRAPH, SHARED_GRAPH, doc_graph_iri, document_graph, gazetteer_graph, slug
 from .ingest import SUPPORTED_SUFFIXES, read_source
 from .model import Document
 from .resources import ontology_text
@@ -61,7 +61,15 @@ def read_documents(files: list[Path], skip_invalid: bool = False,
         while doc_id in used:
             doc_id, n = f"{base}_{n}", n + 1
         used.add(doc_id)
-        docs.append(extract_document(source, doc_id))
+        try:
+            docs.append(extract_document(source, doc_id))
+        except Exception as e:
+            if os.environ.get("KG_DEBUG"):
+                raise
+            problem = f"{f}: could not be read ({type(e).__name__}: {e}); set KG_DEBUG=1 for the details"
+            if not skip_invalid:
+                raise KGError(problem) from e
+            skipped.append(problem)
     return docs, skipped
 
 
@@ -89,7 +97,7 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
     docs, skipped = read_documents(files, skip_invalid, progress)
     if not docs:
         raise KGError("no readable documents: nothing was built; the previous store is unchanged")
-    warnings = []
+    warnings: list[str] = []
     for d in docs:
         warnings.extend(f"{d.source}: {w}" for w in d.warnings)
         if not d.targets:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from .lexicon import lexicon
 from .markers import marker_of
@@ -91,7 +92,7 @@ def _cell_tables(raw: list[str], lines: list[str], joins: list[bool]) -> list[bo
             in_table[k] = True
         if len(block) < 3:
             continue
-        cells = [(a + 1, b) for a, b in zip(block, block[1:])]   # the lines between two pipes: [a+1, b)
+        cells = [(a + 1, b) for a, b in pairwise(block)]   # the lines between two pipes: [a+1, b)
         rows = _rows(cells, lines)
         if rows is None:
             continue   # not a grid: the lines between pipes are read as ordinary text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .markers import Marker, marker_of
 from .text import fold_aligned
@@ -64,7 +65,7 @@ def _cells(view: str, s: int, e: int) -> list[tuple[int, int]]:
         return []
     bounds = [s - 1] + [i for i in range(s, e) if view[i] == "|"] + [e]
     cells = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         cs, ce = a + 1, b
         while cs < ce and view[cs] in " \t*":
             cs += 1

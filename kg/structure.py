@@ -29,8 +29,8 @@ class Node:
     body_start: int           # where the text after the marker starts
     ordinal: int = 0
     depth_key: str = ""       # kind plus numbering depth, used for nesting
-    parent: "Node | None" = field(default=None, repr=False)
-    children: list["Node"] = field(default_factory=list, repr=False)
+    parent: Node | None = field(default=None, repr=False)
+    children: list[Node] = field(default_factory=list, repr=False)
     text: str = field(default="", repr=False)
     cells: tuple[tuple[int, int], ...] = ()   # a table row's cell spans
     bold: bool = False                        # written in bold as a whole: a heading
@@ -192,7 +192,8 @@ def outline(root: Node, width: int = 70) -> str:
 
     def visit(n: Node, depth: int) -> None:
         if n.kind != "root":
-            lines.append("  " * depth + f"[{n.kind}{' ' + n.label if n.label else ''}] " + n.body[:width].replace("\n", " "))
+            label = f"[{n.kind}{' ' + n.label if n.label else ''}] "
+            lines.append("  " * depth + label + n.body[:width].replace("\n", " "))
         for c in n.children:
             visit(c, depth + 1 if n.kind != "root" else 0)
 

@@ -125,7 +125,7 @@ def test_report_results_are_not_targets_and_headings_date_the_tasks():
     # "A phối hợp với B <verb>": A takes the verb's role, B coordinates (gold conventions of 2026-11-29)
     assert ("Sở Tài chính", "implement") in got and ("Sở Nội vụ", "coordinate") in got
     assert not any(x.span.quote.startswith("Sở Nội vụ đã") for x in d.duties)
-    assert not any("Bộ Nội vụ" == x.agency.name for x in d.duties)
+    assert not any(x.agency.name == "Bộ Nội vụ" for x in d.duties)
 
 
 def test_symbols_ranges_and_words_for_percent(tmp_path):

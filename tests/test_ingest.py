@@ -85,7 +85,7 @@ def test_legacy_tcvn3_text_is_refused_not_guessed(tmp_path):
     tcvn3 = "Céng hoµ x· héi chñ nghÜa ViÖt Nam. §éc lËp - Tù do - H¹nh phóc. Uû ban nh©n d©n tØnh " * 5
     path = tmp_path / "legacy.txt"
     path.write_bytes(tcvn3.encode("cp1252"))
-    with pytest.raises(SourceDecodeError, match="legacy.txt.*TCVN3"):
+    with pytest.raises(SourceDecodeError, match=r"legacy.txt.*TCVN3"):
         read_source(path)
 
 

@@ -27,7 +27,7 @@ def test_roman_parts_numbers_letters_and_dashes_nest():
 
 
 def test_hard_wrapped_paragraph_is_one_node():
-    text, root = tree("000")
+    _, root = tree("000")
     node = find(root, "Đến năm 2030, tiếp tục giảm bình quân 10%")
     assert "với sự phục vụ của cơ quan hành chính nhà nước đạt tối thiểu 95%" in node.body
 

@@ -16,8 +16,8 @@ from ..segment import clauses
 from ..structure import Node
 from .context import NodeContext, deadline_years, grammar
 from .numbers import quantities
-from .roles import is_non_duty, starts_with_verb
 from .page import Page
+from .roles import is_non_duty, starts_with_verb
 
 _SKIP = ("results", "views", "recipients", "procedure")
 
@@ -34,6 +34,8 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
         ctx = ctxs[id(node)]
         if ctx.section in _SKIP:
             continue
+        if node.children and _read_below(node, facts):
+            continue   # a heading ("2. Giao Sở Xây dựng") whose items were read
         for cs, ce in _clauses(page, node):
             kind, reason = _cue(page, cs, ce, ctx)
             if kind is None:
@@ -45,6 +47,11 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
     return items
 
 
+def _read_below(node: Node, facts: list[tuple[int, int, str]]) -> bool:
+    end = max(n.end for n in node.walk())
+    return any(node.end <= s < end for s, _, _ in facts)
+
+
 def _clauses(page: Page, node: Node) -> list[tuple[int, int]]:
     if node.kind == "row":
         return [(node.start, node.end)]
@@ -53,13 +60,17 @@ def _clauses(page: Page, node: Node) -> list[tuple[int, int]]:
 
 def _cue(page: Page, cs: int, ce: int, ctx: NodeContext) -> tuple[str | None, str]:
     f, ann = page.folded, page.ann
+    if _PREAMBLE.match(f, cs):
+        return None, ""   # "Căn cứ ...", "Theo đề nghị của ...": the legal basis, not a duty
     mentions = page.mentions(cs, ce)
     for m in mentions:
+        if not _subject_place(f, cs, m.start):
+            continue
         pos = _after_subject(f, m.end, ce, mentions)
         if starts_with_verb(f, pos, ce) and not is_non_duty(f, pos, ce):
             return "duty", f"'{m.surface}' is followed by a duty verb, but no duty was read"
     for c in ann.within("label", cs, ce):
-        if page.view[c.end:c.end + 2].strip().startswith(":"):
+        if c.value != "other" and page.view[c.end:c.end + 2].strip().startswith(":"):
             return "duty", f"label '{page.view[c.start:c.end]}:' but no body read after it"
     for r in ann.within("requester", cs, ce):
         if any(0 <= m.start - r.end <= 2 for m in mentions):
@@ -76,6 +87,16 @@ def _cue(page: Page, cs: int, ce: int, ctx: NodeContext) -> tuple[str | None, st
             n = numbers[0]
             return "target", f"goal cue with '{page.view[n.start:n.end]}' but no target read"
     return None, ""
+
+
+_PREAMBLE = re.compile(r"\s*(?:can cu|theo de nghi|xet de nghi)\b")
+_SUBJECT_PLACE = re.compile(r"(?:^|[,;:]\s*|\b(?:giao|de nghi|yeu cau|chi dao)\s+|(?:chanh van phong|giam doc|chu tich|"
+                            r"thu truong|truong ban|bo truong)(?:\s+cac)?\s+)$")
+
+
+def _subject_place(f: str, cs: int, at: int) -> bool:
+    """A body stands where a subject stands: at the clause start, after a comma, a requester or a title."""
+    return bool(_SUBJECT_PLACE.search(f[max(cs, at - 30):at].rstrip(" *") if at > cs else ""))
 
 
 def _after_subject(f: str, pos: int, end: int, mentions) -> int:

@@ -171,10 +171,8 @@ class DutyReader:
                     agencies, pred = sub
                     rest = self.f[pred:body_end].strip(" :.*")
                     rest = re.sub(r"^(?:co trach nhiem|chiu trach nhiem|thuc hien)\s*", "", rest).strip(" :")
-                    if not rest:
-                        result = agencies
-                    elif node.is_intro and starts_with_verb(self.f, pred, body_end) \
-                            and not is_non_duty(self.f, pred, body_end):
+                    if not rest or (node.is_intro and starts_with_verb(self.f, pred, body_end) \
+                            and not is_non_duty(self.f, pred, body_end)):
                         result = agencies
         self._heading_agencies[key] = result
         return result
@@ -243,7 +241,10 @@ class DutyReader:
         """A sentence with no subject that opens with a duty verb continues the body of the sentences before
         ("Văn phòng UBND tỉnh sẽ ... . Nghiên cứu, hướng dẫn ...", "Đồng thời, phối hợp với ...")."""
         f = self.f
-        first = split_at(self.page.view, ss, se, ";")[0]
+        parts = split_at(self.page.view, ss, se, ";")
+        if not parts:
+            return []
+        first = parts[0]
         pos = _skip_ws(f, ss, first[1])
         lead = _continuation().match(f, pos, first[1])
         if lead:
@@ -361,7 +362,10 @@ class DutyReader:
     def _inherited(self, ss: int, se: int, agencies: list[Mention], whole: tuple[int, int],
                    role: str | None = None) -> list[Duty]:
         f = self.f
-        first = split_at(self.page.view, ss, se, ";")[0]
+        parts = split_at(self.page.view, ss, se, ";")
+        if not parts:
+            return []
+        first = parts[0]
         if is_non_duty(f, first[0], first[1]) or not re.match(r"\s*[^\W\d_]", f[first[0]:first[0] + 3]):
             return []
         own_role = role_of(f, ss, first[1])
@@ -445,7 +449,8 @@ def _province_suffix() -> re.Pattern[str]:
     from ..annotate import provinces
     from ..text import fold
 
-    return re.compile(r"\s+(?:tinh|thanh pho)\s+(?:" + "|".join(re.escape(fold(n)) for n in provinces()) + r")\b")
+    names = "|".join(re.escape(fold(n)) for n in provinces())
+    return re.compile(rf"\s+(?:tinh|thanh pho|tp\.?)(?:\s+(?:{names})\b|(?=\s*[,;:]|\s+(?:va|cung)\b|\s+[a-z]))")
 
 
 def _skip_ws(f: str, pos: int, end: int) -> int:

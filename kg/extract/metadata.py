@@ -238,7 +238,7 @@ def _title(text: str, folded: str, title: re.Match[str] | None) -> str | None:
         after = text[title.end():title.end() + 400]
         for line in after.splitlines():
             line = line.strip(" *#|")
-            if len(line) > 20 and not line.isupper() or fold(line).startswith("ve "):
+            if (len(line) > 20 and not line.isupper()) or fold(line).startswith("ve "):
                 return line[:300]
     first = next((ln.strip(" *#|") for ln in text.splitlines() if len(ln.strip()) > 20), None)
     return first[:300] if first else None

@@ -21,14 +21,14 @@ from functools import lru_cache
 from ..annotate import match_key
 from ..lexicon import lexicon
 from ..model import Duty, Ownership, Target
+from ..segment import split_at
 from ..structure import Node
 from .areas import keyword_area
 from .context import NodeContext, deadline_years
-from ..segment import split_at
 from .duties import DutyReader
-from .roles import starts_with_verb
-from .numbers import comparator, quantities
+from .numbers import comparator
 from .page import DocState, Page, TableHeader
+from .roles import starts_with_verb
 from .targets import read_targets
 
 _YEAR_CELL = re.compile(r"^(?:nam\s+|den nam\s+|muc tieu (?:den )?nam\s+)?(20\d\d)$")

@@ -132,10 +132,8 @@ def _numeric_targets(page: Page, cs: int, ce: int, numbers: list[Quantity], ctx:
         cmp = comparator(window, after, n.unit)
         if cmp is None:
             gap = window.strip(" ,;")
-            if prev_cmp and (not gap or (re.fullmatch(r"(?:va\s+)?[^%]{0,80}", gap) and " va " in f" {gap} "
-                                          and prev_cmp in ("reduce_by", "increase_by"))):
-                cmp = prev_cmp
-            elif prev_cmp and respective and not gap.replace("va", "").strip():
+            if (prev_cmp and (not gap or (re.fullmatch(r"(?:va\s+)?[^%]{0,80}", gap) and " va " in f" {gap} "
+                                          and prev_cmp in ("reduce_by", "increase_by")))) or (prev_cmp and respective and not gap.replace("va", "").strip()):
                 cmp = prev_cmp
             else:
                 cmp = "<=" if n.unit == "rank" else "="
@@ -215,10 +213,7 @@ def _metric(page: Page, cs: int, ce: int, n: Quantity, numbers, i) -> str:
     before = view[b0:n.start]
     after = view[n.end:(numbers[i + 1].start if i + 1 < len(numbers) else ce)]
     m = _patterns()["metric_verb"].search(page.folded[b0:n.start])
-    if m and len(before[:m.start()].strip()) > 12:
-        phrase = before[:m.start()]
-    else:
-        phrase = after
+    phrase = before[:m.start()] if m and len(before[:m.start()].strip()) > 12 else after
     phrase = re.sub(r"^\W+|\W+$", "", phrase.replace("\n", " "))
     phrase = re.sub(r"^(?:trở lên|trở xuống)\s*", "", phrase)
     phrase = re.sub(r"\s+", " ", phrase)
