@@ -27,7 +27,7 @@ from .text import fold
 
 _SPECIFIC_TYPES = {"Department", "Office", "ServiceCentre", "Media", "CentralBranch", "PartyBoard", "PartyGroup",
                    "PartyCommittee", "Front", "MassOrganisation", "PeoplesCommittee", "PeoplesCouncil", "Ministry"}
-_DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an)"
+_DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an|phuong an)"
 
 
 def infer_ownership(doc: Document) -> list[Ownership]:
@@ -147,8 +147,8 @@ def _document_leads(duties: list[Duty]) -> list[Duty]:
     standing = [d for d in duties if d.role == "lead" and "thuong truc" in fold(d.task[:60])]
     if standing:
         return standing[:1]
-    whole = [d for d in duties if d.role == "lead" and d.agency.type != "Generic"
-             and re.search(r"(?:thuc hien|trien khai)\s+(?:cac noi dung (?:cua )?)?" + _DOC_WORDS + r"\b",
+    whole = [d for d in duties if d.role in ("lead", "implement") and d.agency.type != "Generic"
+             and re.search(r"(?:thuc hien|trien khai|thuc thi)[^.;]{0,30}?\s(?:cac noi dung (?:cua )?)?" + _DOC_WORDS + r"\b",
                            fold(d.task))]
     if whole:
         return whole[:1]

@@ -15,7 +15,8 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("part", re.compile(r"(?:PHẦN|Phần|CHƯƠNG|Chương)\s+((?:[IVX]+|\d+|THỨ\s+\w+))\s*[.:\-–]?\s*")),
     ("roman", re.compile(rf"({_ROMAN})\s*[.\-–:/]\s+")),
     ("num", re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\s*[.)]\s+(?!\d)")),
-    ("letter", re.compile(r"([a-zđ])\s*\)\s+")),
+    ("letter", re.compile(r"([a-zđ])\s*\)\s+|([a-zđ])\.\s+(?=[A-ZĐÀ-Ỹ])")),
+    ("upper", re.compile(r"([A-ZĐ])\.\s+(?=[A-ZĐÀ-Ỹ])")),
     ("ordinal", re.compile(r"(Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là\s*[,:]\s*")),
     ("dash", re.compile(r"([-–−])\s*")),
     ("plus", re.compile(r"(\+)\s*")),
@@ -44,5 +45,5 @@ def marker_of(line: str) -> Marker | None:
             return None   # "1.500 hồ sơ": a number, not an item
         if kind == "dash" and re.match(r"[-–−]\d", line):
             return None   # "-5" is a negative number
-        return Marker(kind, m.group(1), m.end())
+        return Marker(kind, next(g for g in m.groups() if g is not None), m.end())
     return None

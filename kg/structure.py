@@ -112,7 +112,7 @@ def _roman(label: str) -> int:
     return total
 
 
-_RANK = {"root": 0, "caps": 1, "part": 1, "roman": 2, "dieu": 3}
+_RANK = {"root": 0, "caps": 1, "part": 1, "upper": 2, "roman": 2, "dieu": 3}
 
 
 def _attach(stack: list[Node], node: Node) -> None:

@@ -55,9 +55,26 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
         doc.targets.extend(read_targets(page, node, ctx, state))
         doc.duties.extend(duties.read(node, ctx))
     doc.targets = _annual_plan_year(doc)
+    doc.review = review(page, ctxs, doc)   # before restatements are merged: a restated target was read
+    doc.targets, same = _once(doc.targets)
+    doc.ownerships = [replace(o, target_id=same.get(o.target_id, o.target_id)) for o in doc.ownerships]
     doc.ownerships = infer_ownership(doc)
-    doc.review = review(page, ctxs, doc)
     return doc
+
+
+def _once(targets: list[Target]) -> tuple[list[Target], dict[str, str]]:
+    """A target restated word for word (an annex, a repeated recommendation) is one target: the first.
+    Returns the targets and, for each one dropped, the id of the one it restates."""
+    first: dict[tuple[str, float | None, int | None], str] = {}
+    out, same = [], {}
+    for t in targets:
+        key = (" ".join(t.span.quote.split()), t.value, t.year)
+        if key in first:
+            same[t.id] = first[key]
+            continue
+        first[key] = t.id
+        out.append(t)
+    return out, same
 
 
 def _annual_plan_year(doc: Document) -> list[Target]:

@@ -116,7 +116,7 @@ def contexts(root: Node) -> dict[int, NodeContext]:
         m = g.year_block.match(body)
         if m and node.is_intro and len(body.strip()) < 60:
             block_year = int(m.group(1))
-        elif node.kind in ("roman", "dieu", "num", "letter", "ordinal", "caps", "implicit", "part") or (
+        elif node.kind in ("roman", "dieu", "num", "letter", "ordinal", "caps", "implicit", "part", "upper") or (
                 node.kind == "para" and node.is_heading):
             block_year = None
         out[id(node)] = NodeContext(section_of(node), area_of(node), block_year or _heading_year(node))

@@ -43,8 +43,9 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "comma_subject": re.compile(r"(?:muc tieu|yeu cau|dat ra|de ra|nam 20\d\d)"),
         "past": re.compile(r"(?<![a-z])(?:da|vua qua|nam qua)\s"),
         "opener": re.compile(rf"{lex.alternation('subject_opener')}\s+$"),
-        "lead_in": re.compile(rf"(?:{lex.alternation('subject_opener')}|(?:trong |den )?(?:het |cuoi )?nam 20\d\d)"
-                              r"\s*,\s*"),
+        "lead_in": re.compile(rf"(?:{lex.alternation('subject_opener')}|trong do|(?:trong |den |truoc |tu )?"
+                              r"(?:het |cuoi )?(?:nam 20\d\d|ngay \d{1,2}/\d{1,2}(?:/20\d\d)?|thang \d{1,2}/20\d\d"
+                              r"|quy [ivx1-4]+(?:/| nam )20\d\d))\s*,\s*"),
         "prefix": re.compile(rf"(?:{lex.alternation('requester')}|can cu[^,]{{0,60}},)\s+"),
         "title": re.compile(rf"(?:{lex.alternation('address')})\s+(cac\s+)?"),
         "separator": re.compile(r"\s*(?:,|;|\bva\b|\bcung\b|\bvoi\b)\s*"),

@@ -33,6 +33,7 @@ class NumberGrammar:
     rank: re.Pattern[str]
     points: re.Pattern[str]
     count: re.Pattern[str]
+    duration_cut: re.Pattern[str]
     symbol: re.Pattern[str]
     after_ge: re.Pattern[str]
     after_le: re.Pattern[str]
@@ -62,6 +63,9 @@ def grammar() -> NumberGrammar:
         rf"(?<![\d.,/])(\d{{1,3}}(?:\.\d{{3}})?)(?:/\d{{1,3}})?(?:\s*[-–]\s*(\d{{1,3}}))?\s+"
         rf"(?:{lex.alternation('count_noun')})\b"
     )
+    cut = lex.alternation("comparator", "reduce_by")
+    duration_cut = re.compile(rf"\b{cut}(?:\s+(?:thoi gian|toi thieu|it nhat|duoc|con|xuong|tu))*\s+"
+                              rf"(\d{{1,3}}(?:[.,]\d{{1,2}})?)\s+(?:{lex.alternation('duration_noun')})\b")
     return NumberGrammar(
         percent=re.compile(rf"(?<![\d.,/]){NUM}\s*{pct}(?:\s*[-–]\s*{NUM}\s*{pct})?"),
         from_to=re.compile(rf"\btu\s+{NUM}\s*{pct}?\s+(?:den|toi)\s+{NUM}\s*{pct}"),
@@ -69,6 +73,7 @@ def grammar() -> NumberGrammar:
         rank=rank,
         points=re.compile(rf"(?<![\d.,/]){NUM}\s*{lex.alternation('points_word')}\b"),
         count=count,
+        duration_cut=duration_cut,
         symbol=re.compile(rf"({symbols})\s*$"),
         after_ge=re.compile(rf"^\s*{lex.alternation('comparator_after', '>=')}"),
         after_le=re.compile(rf"^\s*{lex.alternation('comparator_after', '<=')}"),
@@ -108,6 +113,10 @@ def quantities(folded: str, start: int, end: int, counts: bool = False) -> list[
         k = next(i for i in (1, 2, 3, 5) if m.group(i))
         if not _taken(found, start + m.start(k)):
             found.append(Quantity(start + m.start(k), start + m.end(k), float(m.group(k)), None, "rank"))
+    for m in g.duration_cut.finditer(cf):   # "giảm 02 ngày", "rút ngắn 5 ngày làm việc"
+        s = start + m.start(1)
+        if not _taken(found, s):
+            found.append(Quantity(s, start + m.end(), value(m.group(1)), None, "count"))
     if counts:
         for m in g.count.finditer(cf):
             s = start + m.start(1)

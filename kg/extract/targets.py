@@ -79,7 +79,7 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
         if numbers:
             if past or not forward:
                 continue
-            out.extend(_numeric_targets(page, cs, ce, numbers, ctx, lead_year, state))
+            out.extend(_numeric_targets(page, node, cs, ce, numbers, ctx, lead_year, state))
         elif (in_targets or (forward and level_year)) and not past and not _governs(node):
             if any(s <= cs < e for s, e in elaborations) or _sets_up_a_dated_number(folded, cs, numeric, sents):
                 continue
@@ -114,7 +114,7 @@ def _sets_up_a_dated_number(folded: str, cs: int, numeric, sents) -> bool:
     return any(sent[0] <= ns < sent[1] and ns > cs and deadline_years(folded[ns:ne]) for ns, ne in numeric)
 
 
-def _numeric_targets(page: Page, cs: int, ce: int, numbers: list[Quantity], ctx: NodeContext,
+def _numeric_targets(page: Page, node: Node, cs: int, ce: int, numbers: list[Quantity], ctx: NodeContext,
                      lead_year: int | None, state: DocState) -> list[Target]:
     out = []
     folded = page.folded
@@ -125,7 +125,7 @@ def _numeric_targets(page: Page, cs: int, ce: int, numbers: list[Quantity], ctx:
     levels = list(_patterns()["scope"].finditer(cf))
     prev_cmp: str | None = None
     prev_end = cs
-    area = ctx.area or keyword_area(page.view[cs:ce]) or _sentence_area(page, cs) or "khac"
+    area = ctx.area or keyword_area(page.view[cs:ce]) or _sentence_area(page, cs, node) or "khac"
     for i, n in enumerate(numbers):
         window = cf[prev_end - cs:n.start - cs]
         after = cf[n.end - cs:(numbers[i + 1].start if i + 1 < len(numbers) else ce) - cs]
@@ -150,18 +150,26 @@ def _numeric_targets(page: Page, cs: int, ce: int, numbers: list[Quantity], ctx:
         out.append(Target(id=state.target_id(), area=area, year=year, value=n.value, value_max=n.value_max,
                           unit=n.unit, comparator=cmp,
                           baseline=baseline if cmp in ("reduce_by", "increase_by", ">=", "=") else None,
-                          scope=scope, metric=_metric(page, cs, ce, n, numbers, i), span=span))
+                          scope=scope, metric=_metric(page, node, cs, ce, n, numbers, i), span=span))
         prev_end = n.end
     return out
 
 
-def _sentence_area(page: Page, cs: int) -> str | None:
-    """The area the sentence's opening clause names outright ("rà soát thủ tục hành chính ...; phấn đấu giảm 30%")."""
+def _sentence_area(page: Page, cs: int, node: Node) -> str | None:
+    """The area the sentence's opening clause ("rà soát thủ tục hành chính ...; phấn đấu giảm 30%") or, failing
+    that, the nearest heading above ("1. Tên thủ tục hành chính: ...") names outright."""
     start = max(page.view.rfind(". ", 0, cs), page.view.rfind("\n", 0, cs)) + 1
     first = page.view.find(";", start, cs)
-    if first < 0:
-        return None
-    return strong_area(page.view[start:first])
+    if first >= 0 and (area := strong_area(page.view[start:first])):
+        return area
+    for n in node.ancestors():
+        if n.kind == "implicit":
+            continue
+        if n.kind == "root":
+            break
+        if (n.is_heading or n.is_intro or n.children) and (area := strong_area(n.body[:200])):
+            return area
+    return None
 
 
 def _year_for(pos: int, cf: str, years, lead_year, ctx: NodeContext) -> int | None:
@@ -207,7 +215,9 @@ def _scope(cf, cs, n, numbers, i, ce, levels, respective) -> str | None:
     return None
 
 
-def _metric(page: Page, cs: int, ce: int, n: Quantity, numbers, i) -> str:
+def _metric(page: Page, node: Node, cs: int, ce: int, n: Quantity, numbers, i) -> str:
+    """What the number measures: the words before its verb ("Tỷ lệ hồ sơ ... đạt 80%"), else after it;
+    when those say nothing of their own ("so với quy định"), the heading above names the subject."""
     view = page.view
     b0 = numbers[i - 1].end if i else cs
     before = view[b0:n.start]
@@ -217,6 +227,12 @@ def _metric(page: Page, cs: int, ce: int, n: Quantity, numbers, i) -> str:
     phrase = re.sub(r"^\W+|\W+$", "", phrase.replace("\n", " "))
     phrase = re.sub(r"^(?:trở lên|trở xuống)\s*", "", phrase)
     phrase = re.sub(r"\s+", " ", phrase)
+    if len(phrase.split()) < 4 or re.match(r"(?:so với|và|hoặc|trong đó|còn)\b", phrase):
+        head = next((n for n in node.ancestors() if n.kind not in ("root", "implicit") and n.body.strip()), None)
+        if head is not None:
+            subject = re.sub(r"\s+", " ", head.body).strip(" :.*")
+            subject = re.sub(r"^Tên thủ tục hành chính\s*:\s*", "", subject)
+            phrase = f"{subject[:160]} ({phrase})" if phrase else subject[:200]
     return phrase[:200]
 
 
