@@ -147,9 +147,9 @@ def _document_leads(duties: list[Duty]) -> list[Duty]:
     standing = [d for d in duties if d.role == "lead" and "thuong truc" in fold(d.task[:60])]
     if standing:
         return standing[:1]
+    carries_out = r"(?:thuc hien|trien khai|thuc thi)[^.;]{0,30}?\s(?:cac noi dung (?:cua )?)?" + _DOC_WORDS + r"\b"
     whole = [d for d in duties if d.role in ("lead", "implement") and d.agency.type != "Generic"
-             and re.search(r"(?:thuc hien|trien khai|thuc thi)[^.;]{0,30}?\s(?:cac noi dung (?:cua )?)?" + _DOC_WORDS + r"\b",
-                           fold(d.task))]
+             and re.search(carries_out, fold(d.task))]
     if whole:
         return whole[:1]
     overseeing = [d for d in duties if d.role == "monitor" and d.agency.type != "Generic"
