@@ -10,7 +10,7 @@ gazetteer lacks but a head word names ("Sở ...", "Chi cục ...", "Ngân hàng
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .annotate import Annotation, annotate
@@ -28,6 +28,9 @@ class AgencyEntry:
     renamed_to: str | None = None
     known: bool = True
     portfolio: tuple[str, ...] = ()
+    numbered: bool = False     # a regional office: the region number after the name is part of it
+    kind_of: str | None = None  # for a numbered office read from a text: the gazetteer entry it is one of
+    national: bool = False      # a central body (level = "national")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ def gazetteer() -> dict[str, AgencyEntry]:
     out = {}
     for a in raw["agency"]:
         out[a["id"]] = AgencyEntry(a["id"], a["vi"], a["en"], a["type"], tuple(a.get("aliases", ())),
-                                   a.get("renamed_to"), True, tuple(a.get("portfolio", ())))
+                                   a.get("renamed_to"), True, tuple(a.get("portfolio", ())), a.get("numbered", False),
+                                   national=a.get("level") == "national")
     return out
 
 
@@ -73,8 +77,15 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
         s, e = c.start + offset, c.end + offset
         if not _capitalised(text, s, e):
             continue   # "tiến bộ khoa học và công nghệ" is not "Bộ Khoa học và Công nghệ"
-        found.append(Mention(g[c.value], s, e, text[s:e]))
-        pos = c.end
+        entry = g[c.value]
+        if entry.numbered and (region := _REGION_NUMBER.match(text, e, end)):
+            # "Ngân hàng Nhà nước khu vực XII": the region's own office
+            e = region.end()
+            number = region.group(1).upper()
+            entry = replace(entry, id=f"{entry.id}-{number.lower()}", vi=f"{entry.vi} {number}",
+                            en=f"{entry.en} {number}" if entry.en else "", kind_of=entry.id, numbered=False)
+        found.append(Mention(entry, s, e, text[s:e]))
+        pos = e - offset
     taken = [(m.start, m.end) for m in found]
     for h in heads:
         s = h.start + offset
@@ -137,6 +148,7 @@ def _capitalised(text: str, s: int, e: int) -> bool:
     return bool(_BEFORE_LOWER_NAME.search(fold(text[max(0, s - 14):s])))
 
 
+_REGION_NUMBER = re.compile(r"\s+([IVXL]{1,6}|\d{1,2})\b")
 _NAME_WORD = re.compile(r"\s+(?:(?:và|-|–|,)\s+)?([^\W\d_]+|[IVXL]+\b|\d{1,2}\b)")
 _REGION = re.compile(r"\s+(?:khu vực|chi nhánh)\s+(?:[IVXL]+\b|\d{1,2}\b|[A-ZĐ][^\W\d_]*)", re.IGNORECASE)
 

@@ -153,10 +153,10 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         kind = agency_kind_iri(a.id)
         sh.add((node, ORG.classification, kind))
         sh.add((node, CCHC.inGazetteer, Literal(a.known)))
-        if not a.known:
+        if not a.known or a.kind_of:
             sh.add((kind, RDF.type, SKOS.Concept))
             sh.add((kind, SKOS.prefLabel, Literal(a.name, lang="vi")))
-            sh.add((kind, SKOS.broader, agency_type_iri(a.type)))
+            sh.add((kind, SKOS.broader, agency_kind_iri(a.kind_of) if a.kind_of else agency_type_iri(a.type)))
             sh.add((kind, SKOS.inScheme, CCHC.AgencyKinds))
         if doc.province:
             sh.add((node, CCHC.province, ID[f"province/{slug(doc.province)}"]))

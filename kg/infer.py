@@ -26,7 +26,8 @@ from .model import Document, Duty, Ownership, Target
 from .text import fold
 
 _SPECIFIC_TYPES = {"Department", "Office", "ServiceCentre", "Media", "CentralBranch", "PartyBoard", "PartyGroup",
-                   "PartyCommittee", "Front", "MassOrganisation", "PeoplesCommittee", "PeoplesCouncil", "Ministry"}
+                   "PartyCommittee", "Front", "MassOrganisation", "PeoplesCommittee", "PeoplesCouncil", "Ministry",
+                   "Government", "Legislature"}
 _DOC_WORDS = r"(?:nghi quyet|chuong trinh|ke hoach|chi thi|quyet dinh|de an|phuong an)"
 
 

@@ -37,6 +37,7 @@ class Agency:
     type: str
     known: bool
     renamed_to: str | None = None
+    kind_of: str | None = None   # a regional office of a numbered gazetteer kind ("nhnn-khu-vuc")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from .page import DocState, Page
 from .roles import is_non_duty, role_of, skip_modifiers, starts_with_verb, verb_cluster
 
 _SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
-_NATIONAL = {"Ministry", "Government", "NationalAssembly", "CentralParty", "NationalGroup"}
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +57,8 @@ def _grammar() -> dict[str, re.Pattern[str]]:
 
 def to_agency(m: Mention) -> Agency:
     a = m.agency
-    return Agency(id=a.id, name=a.vi, name_en=a.en, type=a.type, known=a.known, renamed_to=a.renamed_to)
+    return Agency(id=a.id, name=a.vi, name_en=a.en, type=a.type, known=a.known, renamed_to=a.renamed_to,
+                  kind_of=a.kind_of)
 
 
 class DutyReader:
@@ -160,7 +160,7 @@ class DutyReader:
         if key in self._heading_agencies:
             return self._heading_agencies[key]
         result = None
-        if node.is_heading or node.is_intro:
+        if (node.is_heading or node.is_intro) and node.kind != "caps":   # "BỘ NỘI VỤ" over a page is its issuer
             body_end = node.end
             colon = self.page.view.find(":", node.body_start, node.end)
             if colon > 0 and node.is_heading and not node.is_intro:
@@ -402,7 +402,7 @@ class DutyReader:
             sub = self.subject_at(at, ce, [x for x in cm if x.start >= at])
             if sub:
                 bodies = [x for x in sub[0] if x.agency.type != "Generic" and x.agency.id not in skip
-                          and not (self.state.provincial and x.agency.type in _NATIONAL)]
+                          and not (self.state.provincial and (x.agency.national or x.agency.type == "Ministry"))]
                 out.extend(self.make(bodies, "coordinate", cs, ce, at, ce))
         for m in g["monitor_role"].finditer(f, cs, ce):
             window_end = min(ce, m.end() + 200)
@@ -451,7 +451,8 @@ def _province_suffix() -> re.Pattern[str]:
     from ..text import fold
 
     names = "|".join(re.escape(fold(n)) for n in provinces())
-    return re.compile(rf"\s+(?:tinh|thanh pho|tp\.?)(?:\s+(?:{names})\b|(?=\s*[,;:]|\s+(?:va|cung)\b|\s+[a-z]))")
+    return re.compile(rf"\s+(?:(?:tinh|thanh pho|tp\.?)(?:\s+(?:{names})\b|(?=\s*[,;:]|\s+(?:va|cung)\b|\s+[a-z]))"
+                      rf"|(?:{names})\b)")
 
 
 def _skip_ws(f: str, pos: int, end: int) -> int:
