@@ -8,7 +8,7 @@ adding or removing one, so an offset in the view is the same offset in the text:
 read the view, and every quote is cut from the text and stays a verbatim substring of it.
 
 What it does:
-- markup: ``**``/``__`` and italics stars become spaces, ``\\X`` escapes become ``X`` and a space,
+- markup: ``**`` and italics stars become spaces, ``\\X`` escapes become ``X`` and a space,
   heading ``#`` and blockquote ``>`` at a line start become spaces, rule lines (``-----``) blank;
 - tables written one cell per line (``|``, cell, ``|``, cell, ``|``...) become one line per row,
   the form of a markdown table (``| cell | cell |``), so one table reader reads both;
@@ -29,7 +29,7 @@ from .lexicon import lexicon
 from .markers import marker_of
 from .text import fold_aligned
 
-_BOLD = re.compile(r"\*\*|__")
+_BOLD = re.compile(r"\*\*")
 _ESCAPE = re.compile(r"\\([-.*_&#+()\[\]!|<>`~=])")
 _ITALIC = re.compile(r"(?<=\S)\*|\*(?=[^\s*])")
 _LINE_DECOR = re.compile(r"^[ \t]*(?:#{1,6}|>)(?=[ \t]|$)", re.MULTILINE)

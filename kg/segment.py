@@ -84,8 +84,7 @@ def _cells(view: str, s: int, e: int) -> list[tuple[int, int]]:
 
 def _bold(text: str, s: int, e: int) -> bool:
     line = text[s:e].strip()
-    return len(line) > 4 and line.startswith(("**", "__")) and line.rstrip(".:").endswith(("**", "__")) \
-        and line.count("**") <= 4
+    return len(line) > 4 and line.startswith("**") and line.rstrip(".:").endswith("**") and line.count("**") <= 4
 
 
 def _is_star_bullet(view: str, s: int, e: int) -> bool:
@@ -145,8 +144,10 @@ def clauses(view: str, start: int, end: int, folded: str | None = None) -> list[
             if ch == ";":
                 cut = i
             elif ch in ".!?" and (i + 1 >= end or view[i + 1] in " \n\t"):
-                nxt = view[i + 1:i + 3].strip()
-                if not nxt or nxt[0].isupper() or nxt[0].isdigit():
+                j = i + 1
+                while j < end and view[j] in " \n\t":
+                    j += 1
+                if j >= end or view[j].isupper() or view[j].isdigit():
                     cut = i
             elif ch == "," and folded.startswith(" dong thoi", i + 1):
                 cut = i

@@ -42,6 +42,7 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "comma_subject": re.compile(r"(?:muc tieu|yeu cau|dat ra|de ra|nam 20\d\d)"),
         "past": re.compile(r"(?<![a-z])(?:da|vua qua|nam qua)\s"),
         "opener": re.compile(rf"{lex.alternation('subject_opener')}\s+$"),
+        "phrase_lead_in": re.compile(rf"{lex.alternation('lead_in')}\b[^,;:.]{{0,100}},\s*"),
         "lead_in": re.compile(rf"(?:{lex.alternation('subject_opener')}|trong do|(?:trong |den |truoc |tu )?"
                               r"(?:het |cuoi )?(?:nam 20\d\d|ngay \d{1,2}/\d{1,2}(?:/20\d\d)?|thang \d{1,2}/20\d\d"
                               r"|quy [ivx1-4]+(?:/| nam )20\d\d))\s*,\s*"),
@@ -75,8 +76,11 @@ class DutyReader:
         """Bodies listed as the subject starting at pos, and where the predicate starts."""
         f, g = self.f, _grammar()
         pos = _skip_ws(f, pos, end)
-        m = g["lead_in"].match(f, pos, end)   # "Thời gian tới, ...", "Năm 2025, ..."
-        if m:
+        for _ in range(3):   # "Theo Kế hoạch, trước ngày 18/4/2025, Bộ Nội vụ chủ trì ..."
+            m = g["lead_in"].match(f, pos, end) or g["phrase_lead_in"].match(f, pos, end)
+            if not m or not any(x.start == _skip_ws(f, m.end(), end) or _grammar()["title"].match(f, m.end(), end)
+                                or g["prefix"].match(f, m.end(), end) for x in mentions):
+                break
             pos = m.end()
         m = g["prefix"].match(f, pos, end)
         if m:

@@ -70,7 +70,10 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
     past_sentences = [] if in_targets else [(s, e) for s, e in sents if g.past.search(folded[s:e])]
     elaborations = [(s, e) for s, e in sents if _patterns()["elaboration"].match(folded[s:e])]
     forward = in_targets or par_forward
-    found = {(cs, ce): _numbers(folded, cs, ce, forward) for cs, ce in spans}
+    # counts ("61 thủ tục", "ít nhất 20 tập dữ liệu") only in a goal's own words: a targets section or a
+    # clause with its own forward cue
+    found = {(cs, ce): _numbers(folded, cs, ce, in_targets or bool(g.forward.search(folded, cs, ce)))
+             for cs, ce in spans}
     numeric = [span for span, numbers in found.items() if numbers]
     for cs, ce in spans:
         cf = folded[cs:ce]
