@@ -112,6 +112,11 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
     return found
 
 
+@lru_cache(maxsize=None)
+def _folded_name(agency_id: str) -> str:
+    return fold(gazetteer()[agency_id].vi)
+
+
 def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: list[Mention]) -> list[Mention]:
     """'Văn phòng' standing alone (capitalised, not part of a longer name) names the body last
     named in full with that head word ("Văn phòng UBND tỉnh ... thời gian tới Văn phòng sẽ ...")."""
@@ -126,12 +131,11 @@ def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: l
         if ann.starting_at("agency", c.start) or (ann.starting_at("agency_head", c.start) and \
                 _unknown_name_end(text, c.end, end, False) > 0):
             continue
-        head = fold(text[c.start:c.end])
-        earlier = [m for m in ann.all("agency") if m.end <= c.start and m.value is not None
-                   and fold(gazetteer()[m.value].vi).startswith(head + " ")]
-        if earlier:
-            last = earlier[-1]
-            extra.append(Mention(gazetteer()[last.value or ""], c.start, c.end, text[c.start:c.end]))
+        head = fold(text[c.start:c.end]) + " "
+        last = next((m for m in reversed(ann.all("agency")) if m.end <= c.start and m.value is not None
+                     and _folded_name(m.value).startswith(head)), None)
+        if last is not None and last.value is not None:
+            extra.append(Mention(gazetteer()[last.value], c.start, c.end, text[c.start:c.end]))
     return sorted(found + extra, key=lambda m: m.start) if extra else found
 
 

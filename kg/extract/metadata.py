@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from ..annotate import Annotation, annotate
 from ..annotate import provinces as _provinces
 from ..lexicon import lexicon
 from ..model import Document
@@ -36,7 +37,7 @@ def provinces() -> tuple[str, ...]:
     return _provinces()
 
 
-def read_metadata(doc: Document, view: str) -> None:
+def read_metadata(doc: Document, view: str, ann: Annotation | None = None) -> None:
     """Fill the document's metadata from its reading view (`view`: same offsets as doc.text).
 
     Own number and kind come from the header ("Số: 2703/QĐ-UBND", "QUYẾT ĐỊNH") or a title line
@@ -81,7 +82,7 @@ def read_metadata(doc: Document, view: str) -> None:
             if same and same[1] == own:
                 doc.date = same[2]
     national = doc.number is not None and _national_code().search(doc.number) is not None
-    doc.province = None if national else _province(text, folded)
+    doc.province = None if national else _province(folded, ann if ann is not None else annotate(text))
     if doc.kind != "bai_viet":
         doc.signer = _signer(text)
     doc.title = _title(text, folded, title)
@@ -196,18 +197,16 @@ def _titlecase(raw: str) -> str:
     return out.replace("tỉnh ủy", "Tỉnh ủy")
 
 
-def _province(text: str, folded: str) -> str | None:
+def _province(folded: str, ann: Annotation) -> str | None:
     """The province the document belongs to: most named, a name standing alone (a byline) not counted."""
     counts: Counter[str] = Counter()
-    for name in provinces():
-        key = fold(name)
-        for m in re.finditer(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded):
-            line_s = folded.rfind("\n", 0, m.start()) + 1
-            line_e = folded.find("\n", m.end())
-            line = folded[line_s:line_e if line_e >= 0 else len(folded)].strip(" *|#_")
-            if line == key:
-                continue   # a byline ("Thái Bình"), not the place
-            counts[name] += 1
+    for c in ann.all("province"):
+        line_s = folded.rfind("\n", 0, c.start) + 1
+        line_e = folded.find("\n", c.end)
+        line = folded[line_s:line_e if line_e >= 0 else len(folded)].strip(" *|#_")
+        if line == folded[c.start:c.end]:
+            continue   # a byline ("Thái Bình"), not the place
+        counts[c.value or ""] += 1
     if not counts:
         return None
     best = counts.most_common(1)[0][0]
