@@ -12,7 +12,8 @@ AREAS = ("the_che", "thu_tuc_hanh_chinh", "to_chuc_bo_may", "che_do_cong_vu", "t
 ROLES = ("lead", "coordinate", "implement", "monitor")
 COMPARATORS = (">=", ">", "=", "<=", "<", "reduce_by", "increase_by")
 UNITS = ("%", "rank", "count", "level")
-KINDS = ("nghi_quyet", "quyet_dinh", "chi_thi", "ke_hoach", "bao_cao", "bai_viet", "khac")
+KINDS = ("nghi_quyet", "quyet_dinh", "chi_thi", "ke_hoach", "bao_cao", "bai_viet", "thong_bao", "ket_luan",
+         "huong_dan", "cong_van", "nghi_dinh", "thong_tu", "luat", "khac")
 # How a value is written in a concept IRI of the ontology (cchc:unit-percent, cchc:cmp-ge, cchc:scope-xa).
 UNIT_SUFFIX = {"%": "percent", "rank": "rank", "count": "count", "level": "level"}
 CMP_SUFFIX = {">=": "ge", ">": "gt", "=": "eq", "<=": "le", "<": "lt", "reduce_by": "reduce_by",

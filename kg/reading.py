@@ -83,7 +83,9 @@ def _cell_tables(raw: list[str], lines: list[str], joins: list[bool]) -> list[bo
         if blocks:
             prev = blocks[-1][-1]
             gap = raw[prev + 1:k]
-            if len(gap) <= _MAX_CELL_LINES and all(line.strip() for line in gap):
+            # a new table starts at its header ("| STT | ...") even right after another table
+            header = k + 1 < len(lines) and _HEADER_CELL.fullmatch(lines[k + 1]) and not _is_pipe(raw[k - 1])
+            if len(gap) <= _MAX_CELL_LINES and all(line.strip() for line in gap) and not header:
                 blocks[-1].append(k)
                 continue
         blocks.append([k])
@@ -105,6 +107,7 @@ def _cell_tables(raw: list[str], lines: list[str], joins: list[bool]) -> list[bo
 
 
 _MAX_CELL_LINES = 20
+_HEADER_CELL = re.compile(r"\s*(?:STT|TT|Số TT|Số thứ tự)\s*", re.IGNORECASE)
 
 
 def _rows(cells: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]] | None:
@@ -126,7 +129,33 @@ def _rows(cells: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int
                 b = cells[min(r + n, total) - 1][1]  # the pipe line after its last cell
                 rows.append((a, b))
             return rows
-    return None
+    return _resynced_rows(cells, empty, header, lines) if header >= 2 else None
+
+
+_ROW_START = re.compile(r"\s*(?:\*\*)?\s*(?:\d{1,3}(?:\.\d{1,2})*\.?|[IVXL]{1,5}\.?|[a-zđ]\))\s*(?:\*\*)?\s*$")
+
+
+def _resynced_rows(cells: list[tuple[int, int]], empty: list[bool], n: int,
+                   lines: list[str]) -> list[tuple[int, int]] | None:
+    """Rows of a grid some of whose rows merge or drop cells: N cells at a time, and where the cell after
+    them is not the empty one between rows, the row ends at the next empty cell before a numbered one."""
+    rows = []
+    i, total = 0, len(cells)
+    while i < total:
+        j = i + n
+        if j < total and not empty[j]:
+            j = next((k for k in range(i + 1, total)
+                      if empty[k] and (k + 1 >= total or _starts_row(lines, cells[k + 1]))), total)
+        j = min(j, total)
+        rows.append((cells[i][0] - 1, cells[j - 1][1]))
+        i = j + 1
+    return rows if len(rows) >= 2 else None
+
+
+def _starts_row(lines: list[str], cell: tuple[int, int]) -> bool:
+    """A cell that numbers a row ("14.", "II", "b)") or is empty (a row whose number cell is blank)."""
+    text = " ".join(lines[k] for k in range(*cell))
+    return not text.strip() or bool(_ROW_START.fullmatch(text))
 
 
 @lru_cache(maxsize=1)

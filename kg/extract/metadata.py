@@ -15,7 +15,7 @@ from functools import lru_cache
 from ..annotate import Annotation, annotate
 from ..annotate import provinces as _provinces
 from ..lexicon import lexicon
-from ..model import Document
+from ..model import KINDS, Document
 from ..text import fold, fold_aligned
 from .citations import DOC_NUMBER, kind_of, normalise
 
@@ -85,6 +85,9 @@ def read_metadata(doc: Document, view: str, ann: Annotation | None = None) -> No
     doc.province = None if national else _province(folded, ann if ann is not None else annotate(text))
     if doc.kind != "bai_viet":
         doc.signer = _signer(text)
+    # a kind the vocabulary lacks (a "Quy định", a "Tờ trình") is "khac", never a document the graph drops
+    doc.kind = doc.kind if doc.kind in KINDS else "khac"
+    doc.describes = doc.describes if doc.describes in KINDS else doc.kind
     doc.title = _title(text, folded, title)
     doc.period = _period(fold(doc.title or "")) or _period(folded)
 
