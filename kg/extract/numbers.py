@@ -23,6 +23,7 @@ class Quantity:
     value: float
     value_max: float | None
     unit: str           # "%", "rank", "count"
+    counted: bool = False   # a count of things ("61 thủ tục"), not a score in points or a cut in days
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def quantities(folded: str, start: int, end: int, counts: bool = False) -> list[
             if _taken(found, s) or _not_count(cf, m.start(1)):
                 continue
             hi = value(m.group(2)) if m.group(2) else None
-            found.append(Quantity(s, start + m.end(), value(m.group(1)), hi, "count"))
+            found.append(Quantity(s, start + m.end(), value(m.group(1)), hi, "count", counted=True))
     found.sort(key=lambda n: n.start)
     return found
 

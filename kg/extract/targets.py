@@ -98,10 +98,15 @@ def _governs(node: Node) -> bool:
 
 
 def _numbers(folded: str, cs: int, ce: int, forward: bool) -> list[Quantity]:
-    found = quantities(folded, cs, ce, counts=forward)
+    """Target-like numbers of a clause; a count only in a goal's own clause or right after a comparator
+    ("không quá 1 lần", "ít nhất 3 tổ chức")."""
+    found = quantities(folded, cs, ce, counts=True)
     blocked = _patterns()["not_target"]
     out = []
     for q in found:
+        if q.counted and not forward and comparator(folded[max(cs, q.start - 30):q.start], "", "count") \
+                not in (">=", "<=", ">", "<"):
+            continue
         before = folded[max(cs, q.start - 40):q.end + 12]
         if blocked.search(before):
             continue
