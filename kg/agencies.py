@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .annotate import Annotation, annotate
 from .lexicon import load_toml
@@ -112,7 +112,7 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def _folded_name(agency_id: str) -> str:
     return fold(gazetteer()[agency_id].vi)
 

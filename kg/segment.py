@@ -157,12 +157,7 @@ def clauses(view: str, start: int, end: int, folded: str | None = None) -> list[
                 cur = cut + 1
     if end > cur:
         spans.append((cur, end))
-    out = []
-    for s, e in spans:
-        s, e = strip(view, s, e, " \t\n\r,;:.-+*")
-        if e > s:
-            out.append((s, e))
-    return out
+    return _stripped(view, spans, " \t\n\r,;:.-+*")
 
 
 def split_at(view: str, s: int, e: int, sep: str) -> list[tuple[int, int]]:
@@ -178,9 +173,13 @@ def split_at(view: str, s: int, e: int, sep: str) -> list[tuple[int, int]]:
             parts.append((cur, i))
             cur = i + 1
     parts.append((cur, e))
+    return _stripped(view, parts, " \t\n\r*-+•")
+
+
+def _stripped(view: str, spans: list[tuple[int, int]], chars: str) -> list[tuple[int, int]]:
     out = []
-    for a, b in parts:
-        a, b = strip(view, a, b, " \t\n\r*-+•")
+    for a, b in spans:
+        a, b = strip(view, a, b, chars)
         if b > a:
             out.append((a, b))
     return out

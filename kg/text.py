@@ -1,4 +1,4 @@
-"""Vietnamese text helpers: NFC, diacritic folding that keeps offsets, sentence spans.
+"""Vietnamese text helpers: NFC and diacritic folding that keeps offsets.
 
 `fold` is the one matching function used everywhere: it lowercases, strips every
 diacritic (so old and new tone placement, ``Uỷ``/``Ủy`` and ``hoà``/``hòa``, fold alike)
@@ -46,33 +46,3 @@ def fold(text: str) -> str:
     """Lowercase, strip diacritics, collapse whitespace: the key for every lookup."""
     folded = fold_aligned(unicodedata.normalize("NFC", text))
     return _SPACE.sub(" ", folded).strip()
-
-
-def strip_span(text: str, start: int, end: int, chars: str = " \t\r\n,;:.-–+*•|#") -> tuple[int, int]:
-    """Narrow [start, end) so it neither starts nor ends with the given characters."""
-    while start < end and text[start] in chars:
-        start += 1
-    while end > start and text[end - 1] in chars:
-        end -= 1
-    return start, end
-
-
-_SENT_END = re.compile(r"[.!?…]+(?=\s+[\"“(]?[A-ZĐÀ-Ỹ0-9])")
-_NOT_END = re.compile(r"\b(?:TP|Tp|TS|ThS|PGS|GS|v\.v|St|Nxb)$")
-
-
-def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split text[start:end] into sentence spans (absolute offsets), stripped of spaces."""
-    spans: list[tuple[int, int]] = []
-    cur = start
-    for m in _SENT_END.finditer(text, start, end):
-        if _NOT_END.search(text, max(cur, m.start() - 6), m.start()):
-            continue
-        s, e = strip_span(text, cur, m.end(), " \t\r\n")
-        if e > s:
-            spans.append((s, e))
-        cur = m.end()
-    s, e = strip_span(text, cur, end, " \t\r\n")
-    if e > s:
-        spans.append((s, e))
-    return spans

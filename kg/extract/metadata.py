@@ -12,8 +12,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from ..annotate import Annotation, annotate
-from ..annotate import provinces as _provinces
+from ..annotate import Annotation, annotate, provinces as _provinces
 from ..lexicon import lexicon
 from ..model import KINDS, Document
 from ..text import fold, fold_aligned
