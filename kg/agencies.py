@@ -93,6 +93,11 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
         if any(a <= s < b for a, b in taken) or not surface[:1].isupper() or (surface.isupper() and len(surface) > 1) \
                 or _tone_key(surface) not in _head_words():
             continue   # a head word as written ("Sở", "Báo"): not "Sổ", "Bảo", nor inside a title ("BÁO CÁO")
+        listed = _head_list(text, surface, h.end + offset, end, h.value or "Generic")
+        if listed:   # "Giám đốc các Sở: Tư pháp, Nội vụ", "Các Cục: Di sản văn hóa, Bản quyền tác giả"
+            found.extend(listed)
+            taken.extend((m.start, m.end) for m in listed)
+            continue
         surface_end = _unknown_name_end(text, h.end + offset, end, " " in text[s:h.end + offset])
         for a, _ in taken:
             if s < a < surface_end:
@@ -115,6 +120,46 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
 @cache
 def _folded_name(agency_id: str) -> str:
     return fold(gazetteer()[agency_id].vi)
+
+
+_LIST_ITEM = re.compile(r"\s*([A-ZĐÀ-Ỹ][^,;:.()|\n]{1,60}?)\s*(?=,|;|\||\n|\.|$)")
+
+
+def _named(head: str, name: str) -> AgencyEntry | None:
+    """The gazetteer body named exactly "<head> <name>" ("Sở" + "Tư pháp"), if any."""
+    full = f"{head} {name}"
+    known = [c for c in annotate(full).all("agency") if c.start == 0 and c.end == len(full) and c.value]
+    return gazetteer()[known[0].value] if known and known[0].value else None
+
+
+def _head_list(text: str, head: str, pos: int, end: int, kind: str) -> list[Mention]:
+    """Bodies listed after their shared head word and a colon: "các Sở: Tư pháp, Nội vụ" → Sở Tư pháp, Sở Nội vụ."""
+    m = re.match(r"\s*:\s*", text[pos:end])
+    if not m:
+        return []
+    at = pos + m.end()
+    out: list[Mention] = []
+    while at < end:
+        item = _LIST_ITEM.match(text, at, end)
+        if item is None:
+            break
+        name = item.group(1).strip()
+        parts = [(item.start(1), name)]
+        if _named(head, name) is None and " và " in name:   # "Nội vụ và Tài chính": two bodies, if both are known
+            left, right = name.split(" và ", 1)
+            if _named(head, left) and _named(head, right):
+                parts = [(item.start(1), left), (item.start(1) + len(left) + 4, right)]
+        for s, part in parts:
+            full = f"{head} {part}"
+            entry = _named(head, part) or AgencyEntry(id="x-" + re.sub(r"[^a-z0-9]+", "-", fold(full)).strip("-"),
+                                                      vi=_clean(full), en="", type=kind, known=False)
+            out.append(Mention(entry, s, s + len(part), part))
+        at = item.end()
+        sep = re.match(r"\s*,\s*", text[at:end])
+        if not sep:
+            break
+        at += sep.end()
+    return out
 
 
 def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: list[Mention]) -> list[Mention]:
@@ -161,7 +206,7 @@ def _unknown_name_end(text: str, pos: int, end: int, multiword_head: bool) -> in
     """Where the name after a head word ends: capitalised words (and 'và X', 'khu vực V'), at most seven."""
     stops = _name_stops()
     out, n = pos, 0
-    while n < 7:
+    while n < 10:
         region = _REGION.match(text, out, end)
         if region:
             out, n = region.end(), n + 1

@@ -7,7 +7,7 @@ from ..model import Citation, Span
 
 DOC_NUMBER = re.compile(
     r"(?<![\w/.-])(\d{1,4})(?:/(\d{4}))?\s?([/-])\s?"
-    r"((?:(?<=\d{4}/)[A-ZĐ]{1,4}\d{1,2}\b)|[A-ZĐ][A-ZĐa-z]{0,5}(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ]{0,7}){1,3})(?![\w/])"
+    r"((?:(?<=\d{4}/)[A-ZĐ]{1,4}\d{1,2}\b)|[A-ZĐ][A-ZĐa-z]{0,9}(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ]{0,9}){1,3})(?![\w/])"
 )
 _KIND_CODES = {"NQ": "nghi_quyet", "QĐ": "quyet_dinh", "NĐ": "nghi_dinh", "CT": "chi_thi", "KH": "ke_hoach",
                "TT": "thong_tu", "BC": "bao_cao", "TB": "thong_bao", "KL": "ket_luan", "QĐi": "quy_dinh",

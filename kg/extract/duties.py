@@ -89,18 +89,10 @@ class DutyReader:
         while pos < end:
             t = g["title"].match(f, pos, end)
             reach = t.end() if t else pos
+            listed = re.match(r"[a-z]+(?: [a-z]+)?\s*:\s*", f[reach:end])   # "Giám đốc các Sở: Tư pháp, ..."
+            if t and listed:
+                reach += listed.end()
             hit = next((mm for mm in mentions if pos <= mm.start <= reach), None)
-            if hit is None and t:
-                # "Giám đốc các Sở: Khoa học và Công nghệ, Dân tộc và Tôn giáo": a title over a list of names
-                listed = self._titled_list(t.end(), end, mentions)
-                if listed:
-                    found.extend(listed[0])
-                    pos = listed[1]
-                    sep = g["separator"].match(f, pos, end)
-                    if sep and sep.end() > pos:
-                        pos = sep.end()
-                        continue
-                    break
             if hit is None and t and found:
                 # a title over a body the gazetteer lacks ("Giám đốc các sở"): skip that part of the list
                 comma = min([i for i in (f.find(",", t.end(), end), f.find(";", t.end(), end)) if i > 0] or [-1])
@@ -130,33 +122,6 @@ class DutyReader:
         if not found:
             return None
         return found, _skip_ws(f, pos, end)
-
-    def _titled_list(self, pos: int, end: int, mentions: list[Mention]) -> tuple[list[Mention], int] | None:
-        """'Giám đốc các Sở: Khoa học và Công nghệ, Dân tộc và Tôn giáo' → the two departments."""
-        m = re.match(r"so\s*:\s*", self.f[pos:end])
-        if not m:
-            return None
-        from ..agencies import gazetteer
-
-        found: list[Mention] = []
-        at = pos + m.end()
-        from ..text import fold
-
-        folded_names = sorted(((re.sub(r"^so\s+", "", fold(a.vi)), a) for a in gazetteer().values()
-                               if a.type == "Department"), key=lambda x: -len(x[0]))
-        while at < end:
-            hit = next(((k, a) for k, a in folded_names if self.f.startswith(k, at)
-                        and not self.f[at + len(k):at + len(k) + 1].isalnum()), None)
-            if hit is None:
-                break
-            k, a = hit
-            found.append(Mention(a, at, at + len(k), self.page.view[at:at + len(k)]))
-            at += len(k)
-            sep = re.match(r"\s*,\s*", self.f[at:end])
-            if not sep or re.match(r"\s*,\s*(?:giam doc|chu tich|thu truong|chanh)", self.f[at:end]):
-                break
-            at += sep.end()
-        return (found, at) if found else None
 
     def agencies_of_heading(self, node: Node) -> list[Mention] | None:
         """Bodies a heading names ("2. Sở Nội vụ", "1. Các sở, ban, ngành tỉnh, UBND cấp huyện có trách nhiệm")."""

@@ -48,13 +48,16 @@ def read_metadata(doc: Document, view: str, ann: Annotation | None = None) -> No
     text = view
     folded = fold_aligned(text)
     header = folded[:_HEADER_CHARS]
-    own = _own_number(text, header) or _titled_number(text, header)
+    site = _site_fields(text, folded)
+    own = _own_number(text, header) or _titled_number(text, header) or site.get("number")
     title = _TITLE_LINE.search(header)
     if own:
         doc.number = own
         doc.kind = kind_of(re.sub(r"^\d+(?:/\d{4})?[-/]", "", own)) or (_TITLES[title.group(1)] if title else "khac")
     elif title:
         doc.kind = _TITLES[title.group(1)]
+    if site.get("kind") and (doc.kind == "khac" or not title):
+        doc.kind = site["kind"]
     described = None
     attached = None if own or title else _attached_to(text, folded)
     if attached:
@@ -75,7 +78,8 @@ def read_metadata(doc: Document, view: str, ann: Annotation | None = None) -> No
         if m:
             d, mo, y = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
             doc.date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
-        doc.issuer = _issuer(text, header)
+        doc.issuer = _issuer(text, header) or site.get("issuer")
+        doc.date = doc.date or site.get("date")
         if own and doc.date is None:
             same = _described(text, folded)
             if same and same[1] == own:
@@ -83,12 +87,36 @@ def read_metadata(doc: Document, view: str, ann: Annotation | None = None) -> No
     national = doc.number is not None and _national_code().search(doc.number) is not None
     doc.province = None if national else _province(folded, ann if ann is not None else annotate(text))
     if doc.kind != "bai_viet":
-        doc.signer = _signer(text)
+        doc.signer = _signer(text) or site.get("signer")
     # a kind the vocabulary lacks (a "Quy định", a "Tờ trình") is "khac", never a document the graph drops
     doc.kind = doc.kind if doc.kind in KINDS else "khac"
     doc.describes = doc.describes if doc.describes in KINDS else doc.kind
     doc.title = _title(text, folded, title)
     doc.period = _period(fold(doc.title or "")) or _period(folded)
+
+
+_SITE_FIELD = re.compile(r"(so hieu|loai van ban|noi ban hanh|nguoi ky|ngay ban hanh)\s*:\s*[|\s]*([^|\n]{2,120})")
+
+
+def _site_fields(text: str, folded: str) -> dict[str, str]:
+    """A law site's metadata block ("Số hiệu: | 6225/BVHTTDL-VP | Loại văn bản: | Công văn | ..."), if any."""
+    out: dict[str, str] = {}
+    for m in _SITE_FIELD.finditer(folded, 0, 6000):
+        value = text[m.start(2):m.end(2)].strip()
+        key = m.group(1)
+        if key == "so hieu" and (n := DOC_NUMBER.match(text, m.start(2))):
+            out.setdefault("number", normalise(n))
+        elif key == "loai van ban":
+            kind = lexicon().value_of("doc_kind", fold(value))
+            if kind:
+                out.setdefault("kind", kind)
+        elif key == "noi ban hanh":
+            out.setdefault("issuer", value)
+        elif key == "nguoi ky":
+            out.setdefault("signer", value)
+        elif key == "ngay ban hanh" and (d := re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)):
+            out.setdefault("date", f"{int(d.group(3)):04d}-{int(d.group(2)):02d}-{int(d.group(1)):02d}")
+    return out
 
 
 @lru_cache(maxsize=1)

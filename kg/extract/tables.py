@@ -88,11 +88,13 @@ class TableReader:
         named = [k for k in kinds if k]
         if len(named) < 2 or not ({"task", "indicator"} & set(named)):
             return None
-        if sum(1 for k in kinds if k is None and True) > len(kinds) // 2 + 1:
+        if sum(1 for k in kinds if k is None) > len(kinds) // 2 + 1:
             return None
         columns: dict[str, int] = {}
         years: dict[int, int] = {}
         for i, k in enumerate(kinds):
+            if k == "lead" and "chu tri" in match_key(self.page.view[cells[i][0]:cells[i][1]]):
+                columns["lead"] = i   # "Cơ quan chủ trì" over "Người đứng đầu chịu trách nhiệm"
             if k == "year":
                 m = _YEAR_CELL.match(match_key(self.page.view[cells[i][0]:cells[i][1]]))
                 if m:
@@ -133,7 +135,7 @@ class TableReader:
         year = table.row_year or ctx.block_year
         if table.years:
             return self._year_columns(cells, table, metric, area, row_s, row_e), []
-        if "value" in col and col["value"] < len(cells):
+        if "value" in col and "indicator" in col and col["value"] < len(cells):
             return self._value_cell(cells, table, metric, area, year, row_s, row_e), []
         if "indicator" in col:
             return self._indicator_text(ms, me, ctx, year, earlier)
