@@ -48,3 +48,12 @@ def test_duty_rule(case):
         assert sorted(got) == sorted(want), got
     for x in d.duties:
         assert d.text[x.span.start:x.span.end] == x.span.quote
+
+
+@pytest.mark.parametrize("case", _cases("metadata"), ids=lambda c: c["name"])
+def test_metadata_rule(case):
+    d = _doc(case)
+    for key, want in case["meta"].items():
+        assert getattr(d, key) == want, (key, getattr(d, key))
+    for key in case.get("none", []):
+        assert getattr(d, key) is None, (key, getattr(d, key))
