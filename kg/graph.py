@@ -22,6 +22,7 @@ from .vocab import (
     agency_type_iri,
     area_iri,
     comparator_iri,
+    deadline_kind_iri,
     kind_iri,
     role_iri,
     rule_iri,
@@ -187,8 +188,26 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         g.add((node, RDFS.label, Literal(_target_label(t), lang="vi")))
         g.add((node, CCHC.source, _span(g, doc, t.span)))
 
+    for task in doc.tasks:
+        node = ID[f"task/{task.id}"]
+        g.add((node, RDF.type, CCHC.Task))
+        g.add((node, RDFS.label, Literal(task.text, lang="vi")))
+        if task.area:
+            g.add((node, CCHC.area, area_iri(task.area)))
+        if task.deadline:
+            g.add((node, CCHC.deadlineText, Literal(task.deadline.text, lang="vi")))
+            g.add((node, CCHC.deadlineKind, deadline_kind_iri(task.deadline.kind)))
+            if task.deadline.due:
+                g.add((node, CCHC.due, Literal(task.deadline.due, datatype=XSD.date)))
+            if task.deadline.recurrence:
+                g.add((node, CCHC.recurrence, Literal(task.deadline.recurrence, lang="vi")))
+        g.add((node, CCHC.statedIn, d))
+        g.add((node, CCHC.source, _span(g, doc, task.span)))
+
     for duty in doc.duties:
         node = ID[f"duty/{duty.id}"]
+        if duty.task_id:
+            g.add((node, CCHC.forTask, ID[f"task/{duty.task_id}"]))
         g.add((node, RDF.type, CCHC.Duty))
         g.add((node, CCHC.agency, agency(duty.agency)))
         g.add((node, CCHC.role, role_iri(duty.role)))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 AREAS = ("the_che", "thu_tuc_hanh_chinh", "to_chuc_bo_may", "che_do_cong_vu", "tai_chinh_cong",
          "chinh_quyen_so", "chi_so", "khac")
 ROLES = ("lead", "coordinate", "implement", "monitor")
+DEADLINE_KINDS = ("year", "quarter", "month", "date", "recurring")
 COMPARATORS = (">=", ">", "=", "<=", "<", "reduce_by", "increase_by")
 UNITS = ("%", "rank", "count", "level")
 KINDS = ("nghi_quyet", "quyet_dinh", "chi_thi", "ke_hoach", "bao_cao", "bai_viet", "thong_bao", "ket_luan",
@@ -72,6 +73,29 @@ class Duty:
     task: str
     span: Span
     mention: Span
+    task_span: Span | None = None   # where the task's own words are (shared by its lead and coordinators)
+    task_id: str | None = None      # the Task this duty is an assignment of
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A task's deadline as the text states it, and the day the stated period ends."""
+
+    kind: str            # year, quarter, month, date, recurring
+    text: str            # as stated: "Quý II/2025", "trước ngày 15/12/2025", "hằng năm"
+    due: str | None      # ISO date the period ends ("2025-06-30"); None for a recurring deadline
+    recurrence: str | None = None   # "hằng năm", "thường xuyên", "hằng quý" ...
+
+
+@dataclass(frozen=True)
+class Task:
+    """One nhiệm vụ: its words, area and deadline; its duties are the assignments (lead, coordinate ...)."""
+
+    id: str
+    text: str
+    area: str | None
+    deadline: Deadline | None
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,7 @@ class Document:
     citations: list[Citation] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     duties: list[Duty] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
     ownerships: list[Ownership] = field(default_factory=list)
     review: list[ReviewItem] = field(default_factory=list)
     cue_clauses: int = 0     # clauses with a duty or target cue (those without a fact are in `review`)

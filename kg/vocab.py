@@ -24,6 +24,12 @@ class CCHC(DefinedNamespace):
     Ownership: URIRef
     Province: URIRef
     ReviewItem: URIRef
+    Task: URIRef
+    forTask: URIRef
+    due: URIRef
+    deadlineText: URIRef
+    deadlineKind: URIRef
+    recurrence: URIRef
     reviewKind: URIRef
     reason: URIRef
     cueClauses: URIRef
@@ -68,6 +74,10 @@ def area_iri(area: str) -> URIRef:
 
 def role_iri(role: str) -> URIRef:
     return _CONCEPTS[f"role-{role}"]
+
+
+def deadline_kind_iri(kind: str) -> URIRef:
+    return _CONCEPTS[f"deadline-{kind}"]
 
 
 def unit_iri(unit: str) -> URIRef:

@@ -22,6 +22,7 @@ from .metadata import read_metadata
 from .page import DocState, Page
 from .tables import TableReader
 from .targets import read_targets
+from .tasks import tasks_of
 
 MAX_FACTS = 5000  # a real plan states a few hundred; this bounds the work on hostile input
 
@@ -54,6 +55,7 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
         state.table = None
         doc.targets.extend(read_targets(page, node, ctx, state))
         doc.duties.extend(duties.read(node, ctx))
+    doc.tasks, doc.duties = tasks_of(page, doc.duties, state, state.deadlines)
     doc.targets = _annual_plan_year(doc)
     doc.review = review(page, ctxs, doc)   # before restatements are merged: a restated target was read
     doc.targets, same = _once(doc.targets)

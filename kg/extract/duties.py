@@ -27,6 +27,7 @@ from .areas import keyword_area
 from .context import NodeContext
 from .page import DocState, Page
 from .roles import is_non_duty, role_of, skip_modifiers, starts_with_verb, verb_cluster
+from .tasks import deadline_of
 
 _SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
 
@@ -251,6 +252,18 @@ class DutyReader:
             else:
                 ts, te = m.start(), stop
             out.extend(self.make(mentions, role, m.start(), stop, ts, te))
+        if out:
+            # the item's deadline label, in the item or beside the labels under it ("- Thời gian thực hiện: Quý II")
+            inline = len(self.page.view[start:end].split(":")[0].strip(" -+*")) > 15 or node.parent is None \
+                or node.parent.kind in ("root", "implicit")
+            item = node if inline else node.parent
+            lo, hi = item.start, max(n.end for n in item.walk())
+            when = re.search(r"(?:thoi gian|thoi han|tien do)[^:;\n]{0,25}:\s*([^;\n]{2,80})", f[lo:hi])
+            deadline = deadline_of(self.page.text[lo + when.start(1):lo + when.end(1)], stated=True) \
+                if when else None
+            if deadline is not None:
+                for d in out:
+                    self.state.deadlines[d.id] = deadline
         return out
 
     def sentence(self, ss: int, se: int, mentions: list[Mention]) -> tuple[list[Duty], list[Duty]]:
@@ -405,7 +418,7 @@ class DutyReader:
                 continue
             seen.add(m.agency.id)
             out.append(Duty(id=self.state.duty_id(), agency=to_agency(m), role=role, area=area, task=task,
-                            span=span, mention=self.page.span(m.start, m.end)))
+                            span=span, mention=self.page.span(m.start, m.end), task_span=self.page.span(ts, te)))
         return out
 
 

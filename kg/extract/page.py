@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..agencies import Mention, find_mentions
 from ..annotate import Annotation, annotate
 from ..ingest import SourceText
-from ..model import Span
+from ..model import Deadline, Span
 from ..segment import strip
 from ..structure import Node, parse
 from ..text import fold_aligned
@@ -67,10 +67,12 @@ class DocState:
     provincial: bool
     targets: int = 0
     duties: int = 0
+    tasks: int = 0
     table: TableHeader | None = None
     prev_forward: bool | None = None
     prev_year: int | None = None
     carried_subject: list[Mention] | None = None   # the body sentences without a subject continue
+    deadlines: dict[str, Deadline] = field(default_factory=dict)   # stated beside a duty (a row's cell, a label)
 
     def target_id(self) -> str:
         self.targets += 1
@@ -79,3 +81,7 @@ class DocState:
     def duty_id(self) -> str:
         self.duties += 1
         return f"{self.doc_id}-d{self.duties}"
+
+    def task_id(self) -> str:
+        self.tasks += 1
+        return f"{self.doc_id}-k{self.tasks}"

@@ -29,6 +29,7 @@ from .duties import DutyReader
 from .numbers import comparator
 from .page import DocState, Page, TableHeader
 from .roles import starts_with_verb
+from .tasks import deadline_of
 from .targets import read_targets
 
 _YEAR_CELL = re.compile(r"^(?:nam\s+|den nam\s+|muc tieu (?:den )?nam\s+)?(20\d\d)$")
@@ -236,6 +237,11 @@ class TableReader:
         if "coordinate" in col and col["coordinate"] < len(cells):
             cs, ce = cells[col["coordinate"]]
             others.extend(self.duties.make(self.page.mentions(cs, ce), "coordinate", row_s, row_e, ts, te))
+        if "deadline" in col and col["deadline"] < len(cells):
+            deadline = deadline_of(self.page.text[slice(*cells[col["deadline"]])], stated=True)
+            if deadline is not None:
+                for d in leads + others:
+                    self.state.deadlines[d.id] = deadline
         return leads, others
 
 
