@@ -254,9 +254,9 @@ class DutyReader:
             out.extend(self.make(mentions, role, m.start(), stop, ts, te))
         if out:
             # the item's deadline label, in the item or beside the labels under it ("- Thời gian thực hiện: Quý II")
-            inline = len(self.page.view[start:end].split(":")[0].strip(" -+*")) > 15 or node.parent is None \
-                or node.parent.kind in ("root", "implicit")
-            item = node if inline else node.parent
+            parent = node.parent
+            inline = len(self.page.view[start:end].split(":")[0].strip(" -+*")) > 15
+            item = parent if parent is not None and parent.kind not in ("root", "implicit") and not inline else node
             lo, hi = item.start, max(n.end for n in item.walk())
             when = re.search(r"(?:thoi gian|thoi han|tien do)[^:;\n]{0,25}:\s*([^;\n]{2,80})", f[lo:hi])
             deadline = deadline_of(self.page.text[lo + when.start(1):lo + when.end(1)], stated=True) \

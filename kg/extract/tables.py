@@ -29,8 +29,8 @@ from .duties import DutyReader
 from .numbers import comparator
 from .page import DocState, Page, TableHeader
 from .roles import starts_with_verb
-from .tasks import deadline_of
 from .targets import read_targets
+from .tasks import deadline_of
 
 _YEAR_CELL = re.compile(r"^(?:nam\s+|den nam\s+|muc tieu (?:den )?nam\s+)?(20\d\d)$")
 

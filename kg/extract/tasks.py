@@ -33,8 +33,8 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "quarter": re.compile(r"quy\s+([ivx]+|[1-4])\s*(?:/|nam\s+|-)\s*(20\d\d)"),
         "year": re.compile(r"(?:nam\s+)?(20\d\d)"),
         "phrase_year": re.compile(rf"{lex.alternation('deadline_phrase')}\s+(?:nam\s+)?(20\d\d)\b"),
-        "phrase_date": re.compile(rf"(?:truoc|cham nhat|den|trong|vao)\s+ngay\s+(\d{{1,2}})\s*[/.-]\s*(\d{{1,2}})"
-                                  rf"\s*[/.-]\s*(20\d\d)"),
+        "phrase_date": re.compile(r"(?:truoc|cham nhat|den|trong|vao)\s+ngay\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})"
+                                  r"\s*[/.-]\s*(20\d\d)"),
         "recurring": re.compile(rf"\b{lex.alternation('recurring')}\b"),
     }
 
