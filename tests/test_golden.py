@@ -16,6 +16,12 @@ from kg.graph import document_graph
 from kg.ingest import read_source
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# Bound before writing so that a regenerated golden file diffs line by line against the old one.
+PREFIXES = {
+    "cchc": "https://w3id.org/cchc-kg/ontology#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "eli": "http://data.europa.eu/eli/ontology#",
+}
 CASES = ["directive_2025.txt", "plan_table.md", "article_2024.txt"]
 
 
@@ -26,6 +32,8 @@ def test_document_graph_matches_golden(name, request):
     actual = Graph().parse(data=document_graph(doc).serialize(format="turtle"), format="turtle")
     golden = GOLDEN / f"{Path(name).stem}.ttl"
     if request.config.getoption("--update-golden") or not golden.exists():
+        for prefix, namespace in PREFIXES.items():
+            actual.bind(prefix, namespace, override=True)
         actual.serialize(golden, format="turtle")
         if not request.config.getoption("--update-golden"):
             pytest.fail(f"wrote missing golden file {golden.name}; review it and commit it")

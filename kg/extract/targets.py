@@ -10,6 +10,7 @@ chính", "ít nhất 20 tập dữ liệu") are targets in a goal's own words on
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from ..lexicon import lexicon
@@ -89,7 +90,7 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
             t = _level_target(page, cf, cs, ce, ctx, level_year, in_targets, state)
             if t is not None:
                 out.append(t)
-    return out
+    return with_subjects(node, out)
 
 
 def _governs(node: Node) -> bool:
@@ -231,17 +232,56 @@ def _metric(page: Page, node: Node, cs: int, ce: int, n: Quantity, numbers, i) -
     before = view[b0:n.start]
     after = view[n.end:(numbers[i + 1].start if i + 1 < len(numbers) else ce)]
     m = _patterns()["metric_verb"].search(page.folded[b0:n.start])
-    phrase = before[:m.start()] if m and len(before[:m.start()].strip()) > 12 else after
-    phrase = re.sub(r"^\W+|\W+$", "", phrase.replace("\n", " "))
+    candidates = [_clean_metric(before[:m.start()])] if m else []
+    candidates.append(_clean_metric(after))
+    return next((c for c in candidates if not weak_metric(c)), next((c for c in candidates if c), ""))[:200]
+
+
+def _clean_metric(phrase: str) -> str:
+    phrase = re.sub(r"^\W+|[^\w)]+$", "", phrase.replace("\n", " "))
+    if phrase.endswith(")") and "(" not in phrase:
+        phrase = phrase[:-1]
     phrase = re.sub(r"^(?:trở lên|trở xuống)\s*", "", phrase)
-    phrase = re.sub(r"\s+", " ", phrase)
-    if len(phrase.split()) < 4 or re.match(r"(?:so với|và|hoặc|trong đó|còn)\b", phrase):
-        head = next((n for n in node.ancestors() if n.kind not in ("root", "implicit") and n.body.strip()), None)
-        if head is not None:
-            subject = re.sub(r"\s+", " ", head.body).strip(" :.*")
-            subject = re.sub(r"^Tên thủ tục hành chính\s*:\s*", "", subject)
-            phrase = f"{subject[:160]} ({phrase})" if phrase else subject[:200]
-    return phrase[:200]
+    phrase = _LEAD_WORDS.sub("", re.sub(r"\s+", " ", phrase))
+    return re.sub(r"^\W+", "", phrase).strip(" ,")
+
+
+# what opens a metric without being part of it: "Đến năm 2025, phấn đấu Chỉ số ...", "Trong đó, ..."
+_LEAD_WORDS = re.compile(r"^(?:(?:và|hoặc|còn|trong đó|theo đó|đồng thời|cùng với đó|bên cạnh đó|song song đó)\s*,?\s*"
+                         r"|(?:đến|tới|trong|trước)?\s*(?:hết|cuối)?\s*năm \d{4}\s*,?\s*(?:sẽ\s*)?"
+                         r"|[^,;:]{0,40}?\b(?:phấn đấu|phân đấu)\s*|tiếp tục\s*)+", re.IGNORECASE)
+
+
+def weak_metric(metric: str) -> bool:
+    """A metric that does not say what is measured ("chỉ số này", "cấp huyện", "so với quy định")."""
+    return len(metric.split()) < 3 or bool(re.search(r"\b(?:này|đó|trên)$|^(?:so với|cấp|tỷ lệ này|chỉ số này)\b",
+                                                       metric, re.IGNORECASE))
+
+
+def with_subjects(node: Node, targets: list[Target]) -> list[Target]:
+    """Metrics that name no subject take the one the clause before stated ("... đạt trên 85%; đến năm 2025 chỉ
+    số này đạt 86%"), else the heading above ("1. Tên thủ tục hành chính: ..." over "Giảm 02 ngày ...")."""
+    out, last = [], None
+    for t in targets:
+        if t.unit != "level" and weak_metric(t.metric):
+            subject = last or _heading_subject(node)
+            if subject:
+                t = replace(t, metric=f"{subject} ({t.metric})" if t.metric else subject)
+        elif t.unit != "level":
+            last = t.metric
+        out.append(t)
+    return out
+
+
+def _heading_subject(node: Node) -> str | None:
+    for n in node.ancestors():
+        if n.kind in ("root",):
+            return None
+        body = re.sub(r"\s+", " ", n.body).strip(" :.*")
+        if n.kind == "implicit" or not body or _LEAD_WORDS.fullmatch(body + " "):
+            continue   # a year block ("Đến năm 2025:") names no subject
+        return re.sub(r"^Tên thủ tục hành chính\s*:\s*", "", body)[:160]
+    return None
 
 
 def _level_target(page: Page, cf: str, cs: int, ce: int, ctx: NodeContext, lead_year: int | None, in_targets: bool,
