@@ -10,10 +10,16 @@ import click
 from .errors import KGError
 
 DEFAULT_STORE = "data/build"
+NO_RESULTS = "no results"
 
 
 class KGGroup(click.Group):
-    """Turns a KGError into a one-line message and exit code 1; real bugs keep their traceback."""
+    """Turns a KGError into a one-line message and exit code 1; real bugs keep their traceback.
+
+    The lookups' rule: a filter naming something the store does not hold (province, agency, area,
+    document) is an error (one line with the nearest names, exit 1); a valid query that matches
+    nothing prints "no results" on stderr and exits 0, with `[]` for JSON and the header for CSV.
+    """
 
     def invoke(self, ctx):
         try:
@@ -37,13 +43,22 @@ def output_options(f):
     return wrapper
 
 
-def emit(rows, fmt: str, limit: int | None, columns: list[str] | None = None, empty: str = "no results") -> None:
+def emit(rows, fmt: str, limit: int | None, columns: list[str] | None = None, fields: list[str] | None = None,
+         empty: str = NO_RESULTS) -> None:
+    """Print rows as a table (of `columns`), JSON or CSV (of `fields`, also the header when there are no rows).
+
+    No rows: `empty` on stderr, and `[]` for JSON or the header alone for CSV on stdout.
+    """
     from .output import render
     rows = rows[:limit] if limit else rows
-    if not rows and fmt == "table":
+    if not rows:
         click.echo(empty, err=True)
+        if fmt == "json":
+            click.echo("[]")
+        elif fmt == "csv" and fields:
+            click.echo(render([], "csv", fields), nl=False)
         return
-    click.echo(render(rows, fmt, columns))
+    click.echo(render(rows, fmt, columns if fmt == "table" else fields if fmt == "csv" else None))
 
 
 def open_kg(store_dir: str):
@@ -166,11 +181,12 @@ def sparql(store_dir: str, query: str, fmt: str, limit: int | None) -> None:
         click.echo("true" if bool(result) else "false")
         return
     if isinstance(result, ox.QueryTriples):
+        names = ["subject", "predicate", "object"]
         rows = [{"subject": py(t.subject), "predicate": py(t.predicate), "object": py(t.object)} for t in result]
     else:
         names = [v.value for v in result.variables]
         rows = [{n: py(s[n]) for n in names} for s in result]
-    emit(rows, fmt, limit)
+    emit(rows, fmt, limit, fields=names)
 
 
 @cli.command()
@@ -213,19 +229,23 @@ def stats(store_dir: str, fmt: str, agencies: bool) -> None:
 @output_options
 def who_owns(words: str, province: str | None, year: int | None, store_dir: str, fmt: str,
              limit: int | None) -> None:
-    """Which agencies own the targets that match WORDS (diacritics optional).
+    """Which agencies own the targets that match WORDS (diacritics and abbreviations optional).
+
+    --province and --year choose the targets first, then the best matches among them are shown;
+    targets no agency owns are listed as "no owner named".
 
     \b
         kg who-owns "trực tuyến mức độ 3 và 4"
         kg who-owns "hai long thu tuc hanh chinh" --province "Tien Giang" --year 2025
     """
-    from .lookups import suggest_words, who_owns as run
+    from .lookups import WHO_OWNS_FIELDS, suggest_words, who_owns as run
     kg = open_kg(store_dir)
     rows = run(kg, words, province, year, limit)
     if rows and rows[0]["match"] < 1:
         click.echo(f"note: no target matches all of {words!r}; showing the closest" + suggest_words(kg, words),
                    err=True)
-    emit(rows, fmt, limit, None if fmt != "table" else ["province", "year", "target", "metric", "owners", "basis"])
+    emit(rows, fmt, limit, ["province", "year", "target", "metric", "owners", "basis"], WHO_OWNS_FIELDS,
+         empty=NO_RESULTS + ("" if rows else suggest_words(kg, words)))
 
 
 @cli.command()
@@ -241,20 +261,29 @@ def agency(name: str, province: str | None, store_dir: str, fmt: str, limit: int
         kg agency "VP UBND" --province "Tiền Giang"
         kg agency "so tt&tt" --format json
     """
-    from .lookups import agency as run
+    from .lookups import DUTY_FIELDS, OWNED_FIELDS, agency as run
     result = run(open_kg(store_dir), name, province)
+    if limit:
+        result = {k: v[:limit] for k, v in result.items()}
+    nothing = not result["duties"] and not result["owns"]
     if fmt == "json":
         from .output import as_json
+        if nothing:
+            click.echo(NO_RESULTS, err=True)
         click.echo(as_json(result))
         return
     if fmt == "csv":
+        fields = ["kind", *DUTY_FIELDS, *(f for f in OWNED_FIELDS if f not in DUTY_FIELDS)]
         emit([dict(kind="duty", **r) for r in result["duties"]] + [dict(kind="owns", **r) for r in result["owns"]],
-             "csv", limit)
+             "csv", None, fields=fields)
+        return
+    if nothing:
+        click.echo(NO_RESULTS, err=True)
         return
     click.echo("DUTIES")
-    emit(result["duties"], fmt, limit, ["province", "role", "area", "task"], empty="(none)")
+    emit(result["duties"], fmt, None, ["province", "role", "area", "task"], empty="(none)")
     click.echo("\nOWNS")
-    emit(result["owns"], fmt, limit, ["province", "year", "target", "metric", "basis"], empty="(none)")
+    emit(result["owns"], fmt, None, ["province", "year", "target", "metric", "basis"], empty="(none)")
 
 
 @cli.command()
@@ -273,9 +302,9 @@ def targets(year: int | None, area: str | None, province: str | None, unowned: b
         kg targets --year 2025 --area chinh_quyen_so
         kg targets --province "Lạng Sơn" --unowned --format csv
     """
-    from .lookups import targets as run
+    from .lookups import TARGETS_FIELDS, targets as run
     rows = run(open_kg(store_dir), year, area, province, unowned, limit)
-    emit(rows, fmt, limit, None if fmt != "table" else ["province", "year", "area", "target", "metric", "owners"])
+    emit(rows, fmt, limit, ["province", "year", "area", "target", "metric", "owners"], TARGETS_FIELDS)
 
 
 @cli.command()
@@ -289,13 +318,14 @@ def compare(words: str, store_dir: str, fmt: str, limit: int | None) -> None:
         kg compare "hài lòng thủ tục hành chính"
         kg compare "ho so giai quyet truc tuyen muc do 4"
     """
-    from .lookups import compare as run, suggest_words
+    from .lookups import COMPARE_FIELDS, compare as run, suggest_words
     kg = open_kg(store_dir)
     rows = run(kg, words)
     if rows and any(r.get("match", 1) < 1 for r in rows):
         click.echo(f"note: no target matches all of {words!r}; showing the closest" + suggest_words(kg, words),
                    err=True)
-    emit(rows, fmt, limit, None if fmt != "table" else ["year", "province", "target", "owners", "document", "metric"])
+    emit(rows, fmt, limit, ["year", "province", "target", "owners", "document", "metric"], COMPARE_FIELDS,
+         empty=NO_RESULTS + ("" if rows else suggest_words(kg, words)))
 
 
 @cli.command()
@@ -303,14 +333,17 @@ def compare(words: str, store_dir: str, fmt: str, limit: int | None) -> None:
 @store_option
 @output_options
 def cites(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
-    """Which documents cite which instruments (optionally one DOC: file name or number).
+    """Which documents cite which instruments (optionally one DOC: file name or number, or a cited number).
+
+    DOC matches ignoring case and diacritics; an instrument's number lists the documents citing it.
 
     \b
         kg cites
-        kg cites 2703/QĐ-UBND
+        kg cites 2703/QD-UBND
+        kg cites 76/NQ-CP
     """
-    from .lookups import cites as run
-    emit(run(open_kg(store_dir), doc), fmt, limit, None if fmt != "table" else ["file", "number", "province", "cites"])
+    from .lookups import CITES_FIELDS, cites as run
+    emit(run(open_kg(store_dir), doc), fmt, limit, CITES_FIELDS, CITES_FIELDS)
 
 
 @cli.command()
@@ -324,8 +357,8 @@ def review(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None
         kg review
         kg review 2703/QĐ-UBND --format csv
     """
-    from .lookups import review as run
-    emit(run(open_kg(store_dir), doc), fmt, limit, None if fmt != "table" else ["file", "kind", "reason", "quote"])
+    from .lookups import REVIEW_FIELDS, review as run
+    emit(run(open_kg(store_dir), doc), fmt, limit, ["file", "kind", "reason", "quote"], REVIEW_FIELDS)
 
 
 @cli.command()
@@ -358,9 +391,9 @@ def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, w
 @cli.command("map")
 @store_option
 @click.option("-o", "--output", default="map.html", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--province", help="Only this province.")
-@click.option("--agency", "agency_name", help="Only this agency's duties and owned targets.")
-@click.option("--area", help="Only this reform area (e.g. chinh_quyen_so).")
+@click.option("--province", help="Only this province (diacritics optional).")
+@click.option("--agency", "agency_name", help="Only this agency's duties and owned targets (abbreviations accepted).")
+@click.option("--area", help="Only this reform area (e.g. chinh_quyen_so, cqs, tthc).")
 @click.option("--year", type=int, help="Only targets due this year.")
 def map_(store_dir: str, output: str, province: str | None, agency_name: str | None, area: str | None,
          year: int | None) -> None:
@@ -372,6 +405,9 @@ def map_(store_dir: str, output: str, province: str | None, agency_name: str | N
     """
     from visualize import build_map
     path, n_nodes, n_edges = build_map(open_kg(store_dir), output, province, agency_name, area, year)
+    if path is None:
+        click.echo(f"{NO_RESULTS}: nothing to draw, {output} not written", err=True)
+        return
     click.echo(f"wrote {path}: {n_nodes} nodes, {n_edges} edges")
 
 

@@ -2,8 +2,12 @@
 
 Every lookup is a named query in kg/queries run with engine-bound parameters.  Word matching
 ignores case, diacritics and old/new tone placement and expands common abbreviations
-(TTHC, CCHC, UBND, ...); agency names go through the gazetteer (UBND, VP UBND, Sở TT&TT, HĐND).
-When nothing matches, the error names the nearest names.
+(TTHC, CCHC, UBND, ...) on both sides, the query and the stored target text, through the one
+normalisation `kg.abbreviations.search_words`;
+agency names go through the gazetteer (UBND, VP UBND, Sở TT&TT, HĐND); document numbers match
+without diacritics.  Filters (province, year, area) apply before any ranking.  A filter naming
+something the store does not hold raises NotFound with the nearest names; a valid query that
+matches nothing returns no rows.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
+from .abbreviations import abbreviations, search_words
 from .agencies import find_mentions
 from .errors import KGError
 from .model import AREAS, CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
@@ -23,18 +28,11 @@ from .text import fold
 
 FN = "https://w3id.org/cchc-kg/fn#"
 _XSD_DEC = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
-ABBREVIATIONS = {
-    "tthc": "thu tuc hanh chinh", "cchc": "cai cach hanh chinh", "dvc": "dich vu cong",
-    "dvctt": "dich vu cong truc tuyen", "cntt": "cong nghe thong tin", "vbqppl": "van ban quy pham phap luat",
-    "cbccvc": "can bo cong chuc vien chuc", "ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan",
-    "dvsncl": "don vi su nghiep cong lap", "par": "chi so cai cach hanh chinh", "csdl": "co so du lieu",
-}
+STOP_WORDS = frozenset({"va", "cua", "cac", "nhung", "la", "o", "cho", "voi", "tren", "trong"})
 MAX_QUERY = 500
 AREA_ABBREVIATIONS = {"tthc": "thu_tuc_hanh_chinh", "cqs": "chinh_quyen_so", "cqdt": "chinh_quyen_so",
                       "cdcv": "che_do_cong_vu", "tcbm": "to_chuc_bo_may", "tcc": "tai_chinh_cong",
                       "tc": "the_che", "index": "chi_so", "par_index": "chi_so"}
-
-
 _UNITS = {v: k for k, v in UNIT_SUFFIX.items()}
 _CMPS = {v: k for k, v in CMP_SUFFIX.items()}
 _SCOPES = {v: k for k, v in SCOPE_SUFFIX.items()}
@@ -64,49 +62,122 @@ def _detail(kg: KGStore, target: str, provinces: dict[str, str]) -> dict:
 
 
 class NotFound(KGError):
-    """Nothing matched; the message suggests the nearest names."""
+    """A filter names something the store does not hold (province, agency, area, document); the
+    message suggests the nearest names.  A valid query that matches nothing is not an error: the
+    lookup returns no rows."""
+
+
+# The fields of each lookup's rows, in order (CSV headers, also when there are no rows).
+WHO_OWNS_FIELDS = ["province", "year", "comparator", "value", "unit", "area", "scope", "metric", "owners", "owned",
+                   "basis", "document", "number", "file", "quote", "target", "match"]
+TARGETS_FIELDS = ["province", "year", "area", "comparator", "value", "unit", "scope", "metric", "owners", "owned",
+                  "document", "number", "file", "quote", "target"]
+COMPARE_FIELDS = ["province", "year", "comparator", "value", "unit", "owners", "metric", "document", "quote", "match"]
+DUTY_FIELDS = ["agency", "province", "role", "area", "task", "document", "number", "file", "quote", "duty"]
+OWNED_FIELDS = ["agency", "province", "year", "comparator", "value", "unit", "area", "metric", "basis", "document",
+                "number", "file", "quote", "target"]
+CITES_FIELDS = ["file", "number", "province", "cites"]
+REVIEW_FIELDS = ["file", "number", "kind", "offset", "reason", "quote"]
 
 
 def query_words(words: str) -> list[str]:
+    """The query's `search_words` without the little words (và, của, các, ...)."""
     if len(words) > MAX_QUERY:
         raise KGError(f"query too long ({len(words)} characters; at most {MAX_QUERY})")
-    tokens = re.findall(r"[a-z0-9&%]+", fold(words))
-    out: list[str] = []
-    for t in tokens:
-        out.extend(ABBREVIATIONS.get(t, t).split())
-    stop = {"va", "cua", "cac", "nhung", "la", "o", "cho", "voi", "tren", "trong"}
-    return [t for t in out if t not in stop] or out
+    out = search_words(words)
+    return [t for t in out if t not in STOP_WORDS] or out
 
 
-@lru_cache(maxsize=4096)
-def _folded_words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z0-9&%]+", fold(text)))
+@lru_cache(maxsize=65536)
+def _key_words(key: str) -> frozenset[str]:
+    """The words of a stored search key (or any text), normalised like the query's words."""
+    return frozenset(search_words(key))
+
+
+def _has(word: str, have: frozenset[str] | set[str]) -> bool:
+    """A query word is in a text when it is one of its words or, from four letters on, starts one."""
+    return word in have or (len(word) > 3 and any(h.startswith(word) for h in have))
 
 
 def _score(text, q):
-    """fn:score(text, words): the share of the query words found in the text (0 to 1)."""
+    """fn:score(key, words): the share of the query words found in the key (0 to 1), both normalised
+    by `kg.abbreviations.search_words` (so a key written before abbreviations were expanded at build
+    time still matches: expanding twice changes nothing)."""
     words = q.value.split()
     if not words:
         return ox.Literal("0", datatype=_XSD_DEC)
-    have = _folded_words(text.value)
-    hits = sum(1 for w in words if w in have or (len(w) > 3 and any(h.startswith(w) for h in have)))
+    have = _key_words(text.value)
+    hits = sum(1 for w in words if _has(w, have))
     return ox.Literal(f"{hits / len(words):.4f}", datatype=_XSD_DEC)
 
 
 FUNCTIONS = {ox.NamedNode(FN + "score"): _score}
 
 
+def _needles(word: str) -> list[str]:
+    """What a stored key must contain to possibly hold `word`: the word as a word start, or an
+    abbreviation that stands for it (the key may still say "CCHC" where the query says the words)."""
+    out = [" " + word]
+    out += [f" {abbr} " for abbr, full in abbreviations().items() if _has(word, set(full.split()))]
+    return out
+
+
 def resolve_province(kg: KGStore, province: str | None) -> str | None:
+    """The store's label of the province a user names (case, diacritics, "tỉnh" optional), or NotFound."""
     if not province:
         return None
+    if len(province) > MAX_QUERY:
+        raise KGError(f"province name too long ({len(province)} characters; at most {MAX_QUERY})")
     names = {r["province"] for r in select(kg, "documents") if r["province"]}
-    key = fold(province).replace("tinh ", "").replace("thanh pho ", "").strip()
+    key = re.sub(r"^(tinh|thanh pho|tp\.?) ", "", fold(province)).strip()
     for name in names:
         if fold(name) == key:
             return name
-    close = difflib.get_close_matches(key, [fold(n) for n in names], n=3, cutoff=0.5)
-    hint = ", ".join(n for n in sorted(names) if fold(n) in close) or ", ".join(sorted(names))
-    raise NotFound(f"no province {province!r} in the store; nearest: {hint}")
+    close = difflib.get_close_matches(key, [fold(n) for n in names], n=3, cutoff=0.6)
+    near = [n for n in sorted(names, key=fold) if fold(n) in close]
+    hint = f"nearest: {', '.join(near)}" if near else f"provinces in the store: {', '.join(sorted(names, key=fold))}"
+    raise NotFound(f"no province {province!r} in the store; {hint}")
+
+
+def resolve_area(area: str | None) -> str | None:
+    """The reform area a user names (notation, prefix or abbreviation: cqs, tthc, index), or NotFound."""
+    if not area:
+        return None
+    if len(area) > MAX_QUERY:
+        raise KGError(f"area name too long ({len(area)} characters; at most {MAX_QUERY})")
+    key = fold(area).replace(" ", "_").replace("-", "_")
+    key = AREA_ABBREVIATIONS.get(key, key)
+    match = [a for a in AREAS if a == key or a.startswith(key)]
+    if not match:
+        raise NotFound(f"no reform area {area!r}; areas: {', '.join(AREAS)}")
+    return match[0]
+
+
+def _doc_key(text: str) -> str:
+    """A document's file name or number as matched: folded, without spaces ("2703/QD-UBND" = "2703/QĐ-UBND")."""
+    return re.sub(r"\s+", "", fold(text))
+
+
+def resolve_document(kg: KGStore, doc: str) -> dict:
+    """The store's document a user names by file name (with or without extension) or number, or NotFound."""
+    if len(doc) > MAX_QUERY:
+        raise KGError(f"document name too long ({len(doc)} characters; at most {MAX_QUERY})")
+    key = _doc_key(doc)
+    docs = select(kg, "documents")
+    for r in docs:
+        names = [r["file"], r["file"].rsplit(".", 1)[0], r["number"] or ""]
+        if key and key in {_doc_key(n) for n in names if n}:
+            return r
+    raise NotFound(f"no document {doc!r} in the store" + _doc_hint(key, docs))
+
+
+def _doc_hint(key: str, docs: list[dict], extra: list[str] | None = None) -> str:
+    names = sorted({n for r in docs for n in (r["number"], r["file"]) if n} | set(extra or []))
+    near = difflib.get_close_matches(key, [_doc_key(n) for n in names], n=3, cutoff=0.6)
+    shown = [n for n in names if _doc_key(n) in near]
+    if shown:
+        return f"; nearest: {', '.join(shown)}"
+    return f"; documents in the store: {', '.join(sorted(r['file'] for r in docs))}" if docs else ""
 
 
 def _owners(kg: KGStore, target: str) -> list[dict]:
@@ -118,40 +189,69 @@ def who_owns(kg: KGStore, words: str, province: str | None = None, year: int | N
              limit: int | None = None) -> list[dict]:
     """Targets matching the words, each with owners, ownership basis, value, deadline and quote.
 
-    Best matches first: the share of the query words a target uses, then how closely its
-    wording fits the query; ties are shown by province and year.
+    The province and year filters apply first; then the best matches among what is left: the share
+    of the query words a target uses, then how closely its wording fits the query; ties are shown by
+    province and year.  Targets no agency owns are listed too (owners [], owned False).  A query
+    that matches nothing gives no rows; an unknown province raises NotFound.
     """
     words_ = query_words(words)
     q = " ".join(words_)
     if not q:
         raise KGError("give some words of the target, e.g. kg who-owns \"trực tuyến mức độ 4\"")
     fprov = resolve_province(kg, province)
-    longest = max(words_, key=len)
-    hits = select(kg, "who_owns", custom_functions=FUNCTIONS, q=q, w=f" {longest}")
-    if not hits:
-        hits = select(kg, "who_owns_any", custom_functions=FUNCTIONS, q=q)
-    if not hits:
-        raise NotFound(f"no target matches {words!r}" + _target_hint(kg, q))
-    best = max(h["score"] for h in hits)
-    hits = sorted((h for h in hits if h["score"] >= best), key=lambda h: (h["size"], h["target"]))
     provinces = _provinces(kg)
+    allowed = _filtered_targets(kg, provinces, fprov, year)
+
+    def keep(h: dict) -> bool:
+        return allowed is None or h["target"] in allowed
+
+    longest = max(words_, key=len)
+    hits: dict[str, dict] = {}
+    for needle in _needles(longest):
+        for h in select(kg, "who_owns", custom_functions=FUNCTIONS, q=q, w=needle):
+            if keep(h):
+                hits[h["target"]] = h
+    if not hits:
+        hits = {h["target"]: h for h in select(kg, "who_owns_any", custom_functions=FUNCTIONS, q=q) if keep(h)}
+    if not hits:
+        return []
+    best = max(h["score"] for h in hits.values())
+    ranked = sorted((h for h in hits.values() if h["score"] >= best), key=lambda h: (h["size"], h["target"]))
     out = []
-    for h in hits:
+    for h in ranked[:limit] if limit else ranked:
         r = _detail(kg, h["target"], provinces)
-        if (fprov and r["province"] != fprov) or (year and r["year"] != year):
-            continue
         owners = _owners(kg, h["target"])
         out.append({
             "province": r["province"], "year": r["year"], "comparator": r["comparator"],
             "value": _value(r), "unit": r["unit"], "area": r["area"], "scope": r["scope"],
-            "metric": r["metric"], "owners": [o["ownerName"] for o in owners],
-            "basis": sorted({o["rule"] for o in owners}), "document": r["number"] or r["file"], "file": r["file"],
-            "quote": r["quote"], "target": r["target"], "match": h["score"],
+            "metric": r["metric"], "owners": [o["ownerName"] for o in owners], "owned": bool(owners),
+            "basis": sorted({o["rule"] for o in owners}), "document": r["number"] or r["file"],
+            "number": r["number"], "file": r["file"], "quote": r["quote"], "target": r["target"], "match": h["score"],
         })
-        if limit and len(out) >= limit:
-            break
     out.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["file"]))
     return out
+
+
+def _gyear(year: int) -> ox.Literal:
+    return ox.Literal(str(year), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))
+
+
+def _filtered_targets(kg: KGStore, provinces: dict[str, str], province: str | None,
+                      year: int | None) -> set[str] | None:
+    """The targets a province (the store's label) and year filter keep; None when there is no filter."""
+    allowed: set[str] | None = None
+    if province:
+        iris = [iri for iri, label in provinces.items() if label == province]
+        allowed = {r["target"] for iri in iris for r in select(kg, "province_targets", prov=ox.NamedNode(iri))}
+    if year is not None:
+        due = {r["target"] for r in select(kg, "year_targets", deadline=_gyear(year))}
+        allowed = due if allowed is None else allowed & due
+    return allowed
+
+
+def _natural(iri: str) -> tuple:
+    """Sort key of an id in document order ('…-t9' before '…-t13')."""
+    return tuple(int(x) if x.isdigit() else x for x in re.split(r"(\d+)", iri))
 
 
 def _value(r: dict):
@@ -168,7 +268,7 @@ def suggest_words(kg: KGStore, words: str) -> str:
 def _target_hint(kg: KGStore, q: str) -> str:
     vocab: set[str] = set()
     for r in select(kg, "metrics"):
-        vocab |= _folded_words(r["metric"])
+        vocab |= _key_words(r["metric"])
     near = []
     for w in q.split():
         if w in vocab:
@@ -178,7 +278,7 @@ def _target_hint(kg: KGStore, q: str) -> str:
 
 
 def resolve_agency(kg: KGStore, name: str) -> list[str]:
-    """Agency-kind IRIs a user's name refers to (gazetteer first, then the store's own labels)."""
+    """Agency-kind IRIs a user's name refers to (gazetteer first, then the store's own labels), or NotFound."""
     if len(name) > MAX_QUERY:
         raise KGError(f"agency name too long ({len(name)} characters; at most {MAX_QUERY})")
     mentions = [m for m in find_mentions(name) if m.end - m.start >= len(name.strip()) * 0.6]
@@ -201,48 +301,52 @@ def resolve_agency(kg: KGStore, name: str) -> list[str]:
 
 
 def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, list[dict]]:
-    """One agency's duties by role and the targets it owns, per province."""
+    """One agency's duties by role and the targets it owns, per province, each with its document
+    (file and number) and verbatim quote.  An unknown agency or province raises NotFound."""
     fprov = resolve_province(kg, province)
+    kinds = resolve_agency(kg, name)
     provinces = _provinces(kg)
-    duties, owned = [], []
-    for kind in resolve_agency(kg, name):
+    duties: dict[tuple, dict] = {}
+    owned: dict[tuple, dict] = {}
+    for kind in kinds:
         k = ox.NamedNode(kind)
-        duties += [dict(r, province=provinces.get(r["prov"])) for r in select(kg, "agency_duties", kind=k)]
-        owned += [dict(r, province=provinces.get(r["prov"])) for r in select(kg, "agency_targets", kind=k)]
-    if fprov:
-        duties = [r for r in duties if r["province"] == fprov]
-        owned = [r for r in owned if r["province"] == fprov]
+        for r in select(kg, "agency_duties", kind=k):
+            prov = provinces.get(r["prov"])
+            if not fprov or prov == fprov:
+                duties.setdefault((r["duty"], r["agency"]), dict(r, province=prov))
+        for r in select(kg, "agency_targets", kind=k):
+            prov = provinces.get(r["prov"])
+            if not fprov or prov == fprov:
+                row = owned.setdefault((r["target"], r["agencyName"], prov), dict(r, province=prov, rules=set()))
+                row["rules"].add(_notation(r["ruleIri"], "rule"))
     role_order = {"lead": 0, "coordinate": 1, "implement": 2, "monitor": 3}
-    duties.sort(key=lambda r: (fold(r["province"] or ""), role_order.get(r["role"], 9), r["file"]))
-    owned.sort(key=lambda r: (fold(r["province"] or ""), r["deadline"] or 0, r["areaIri"], r["file"]))
+    duty_rows = sorted(duties.values(), key=lambda r: (fold(r["province"] or ""), role_order.get(r["role"], 9),
+                                                       r["file"], r["start"], r["duty"]))
+    owned_rows = sorted(owned.values(), key=lambda r: (fold(r["province"] or ""), r["deadline"] or 0, r["areaIri"],
+                                                       r["file"], r["start"], r["target"]))
     return {
         "duties": [{"agency": r["agencyName"], "province": r["province"], "role": r["role"],
-                    "area": _notation(r["areaIri"], "area"), "task": r["task"], "file": r["file"],
-                    "quote": r["quote"]} for r in duties],
-        "owns": [{"province": r["province"], "year": r["deadline"], "comparator": _notation(r["cmpIri"], "cmp", _CMPS),
-                  "value": r["value"], "unit": _notation(r["unitIri"], "unit", _UNITS),
-                  "area": _notation(r["areaIri"], "area"), "metric": r["metric"],
-                  "basis": _notation(r["ruleIri"], "rule"), "file": r["file"], "target": r["target"]} for r in owned],
+                    "area": _notation(r["areaIri"], "area"), "task": r["task"], "document": r["number"] or r["file"],
+                    "number": r["number"], "file": r["file"], "quote": r["quote"], "duty": r["duty"]}
+                   for r in duty_rows],
+        "owns": [{"agency": r["agencyName"], "province": r["province"], "year": r["deadline"],
+                  "comparator": _notation(r["cmpIri"], "cmp", _CMPS), "value": _value(r),
+                  "unit": _notation(r["unitIri"], "unit", _UNITS), "area": _notation(r["areaIri"], "area"),
+                  "metric": r["metric"], "basis": sorted(r["rules"]), "document": r["number"] or r["file"],
+                  "number": r["number"], "file": r["file"], "quote": r["quote"], "target": r["target"]}
+                 for r in owned_rows],
     }
 
 
 def targets(kg: KGStore, year: int | None = None, area: str | None = None, province: str | None = None,
             unowned: bool = False, limit: int | None = None) -> list[dict]:
-    """The target list an inspector works through, with owners."""
-    if area:
-        key = fold(area).replace(" ", "_")
-        key = AREA_ABBREVIATIONS.get(key, key)
-        match = [a for a in AREAS if a == key or a.startswith(key)]
-        if not match:
-            raise NotFound(f"no reform area {area!r}; areas: {', '.join(AREAS)}")
-        area = match[0]
+    """The target list an inspector works through, with owners (unowned targets: owners [], owned False).
+
+    An unknown area or province raises NotFound; filters that leave nothing give no rows."""
+    area = resolve_area(area)
     fprov = resolve_province(kg, province)
     provinces = _provinces(kg)
-    if year is not None:
-        gyear = ox.Literal(str(year), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))
-        ids = select(kg, "target_ids", deadline=gyear)
-    else:
-        ids = select(kg, "target_ids_undated")
+    ids = select(kg, "target_ids", deadline=_gyear(year)) if year is not None else select(kg, "target_ids_undated")
     found: dict[str, dict] = {}
     for r in ids:
         row = found.setdefault(r["target"], {"target": r["target"], "year": r["deadline"],
@@ -251,7 +355,7 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
         row["owned"] = row["owned"] or r["owner"] is not None
     rows = [r for r in found.values() if (not area or r["area"] == area) and (not fprov or r["province"] == fprov)
             and not (unowned and r["owned"])]
-    rows.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], r["target"]))
+    rows.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], _natural(r["target"])))
     rows = rows[:limit] if limit else rows
     out = []
     for row in rows:
@@ -259,8 +363,9 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
         owners = _owners(kg, row["target"]) if row["owned"] else []
         out.append({"province": r["province"], "year": r["year"], "area": r["area"], "comparator": r["comparator"],
                     "value": _value(r), "unit": r["unit"], "scope": r["scope"], "metric": r["metric"],
-                    "owners": [o["ownerName"] for o in owners], "file": r["file"], "quote": r["quote"],
-                    "target": r["target"]})
+                    "owners": [o["ownerName"] for o in owners], "owned": bool(owners),
+                    "document": r["number"] or r["file"], "number": r["number"], "file": r["file"],
+                    "quote": r["quote"], "target": r["target"]})
     return out
 
 
@@ -280,11 +385,24 @@ def compare(kg: KGStore, words: str) -> list[dict]:
 
 
 def cites(kg: KGStore, doc: str | None = None) -> list[dict]:
-    """Which documents cite which instruments (optionally one document, by file name or number)."""
-    rows = select(kg, "cites", fDoc=doc)
-    if doc and not rows:
-        files = sorted({r["file"] for r in select(kg, "cites")})
-        raise NotFound(f"no document {doc!r} with citations; documents: {', '.join(files)}")
+    """Which documents cite which instruments.
+
+    DOC picks one document of the store (file name, with or without extension, or number) or one
+    cited instrument (its number: which documents cite it); case and diacritics are ignored
+    ("2703/QD-UBND" is 2703/QĐ-UBND).  A DOC that is neither raises NotFound.
+    """
+    rows = select(kg, "cites")
+    if doc:
+        key = _doc_key(doc)
+        try:
+            iri = resolve_document(kg, doc)["doc"]
+            rows = [r for r in rows if r["doc"] == iri]
+        except NotFound:
+            cited = [r for r in rows if _doc_key(r["number"]) == key]
+            if not cited:
+                raise NotFound(f"no document {doc!r} in the store and none cites it"
+                               + _doc_hint(key, select(kg, "documents"), [r["number"] for r in rows])) from None
+            rows = cited
     grouped: dict[str, dict] = defaultdict(lambda: {"cites": []})
     for r in rows:
         g = grouped[r["file"]]
@@ -295,12 +413,10 @@ def cites(kg: KGStore, doc: str | None = None) -> list[dict]:
 
 
 def review(kg: KGStore, doc: str | None = None) -> list[dict]:
-    """Clauses that carry a duty or target cue but yielded no fact (optionally of one document)."""
-    rows = select(kg, "review", fDoc=doc)
-    if doc and not rows:
-        files = {r["file"]: r for r in select(kg, "coverage")}
-        if doc not in files and not any(r["file"] == doc for r in select(kg, "documents")):
-            raise NotFound(f"no document {doc!r} in the store; documents: {', '.join(sorted(files))}")
+    """Clauses that carry a duty or target cue but yielded no fact (optionally of one document, named
+    like `cites` does; an unknown document raises NotFound)."""
+    doc_iri = ox.NamedNode(resolve_document(kg, doc)["doc"]) if doc else None
+    rows = select(kg, "review", doc=doc_iri)
     return [{"file": r["file"], "number": r["docNumber"] or None, "kind": r["kind"], "offset": r["start"],
              "reason": r["reason"], "quote": r["quote"]} for r in rows]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import unicodedata
 
@@ -13,6 +14,8 @@ Row = dict[str, object]
 def _cell(v: object) -> str:
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, (list, tuple)):
@@ -35,12 +38,8 @@ def _fit(s: str, w: int) -> str:
     return out + "…" + " " * (w - _width(out) - 1)
 
 
-def table(rows: list[Row], columns: list[str] | None = None, width: int | None = None) -> str:
-    if not rows:
-        return ""
-    columns = columns or list(rows[0])
-    width = width or min(shutil.get_terminal_size((80, 24)).columns, 160)
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+def _layout(cells: list[list[str]], columns: list[str], width: int) -> list[str]:
+    """Header, rule and one line per row, every column cut to fit `width`."""
     natural = [max(_width(c), *(_width(row[i]) for row in cells)) for i, c in enumerate(columns)]
     budget = width - 2 * (len(columns) - 1)
     widths = natural[:]
@@ -51,7 +50,65 @@ def table(rows: list[Row], columns: list[str] | None = None, width: int | None =
              "  ".join("-" * w for w in widths)]
     for row in cells:
         lines.append("  ".join(_fit(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return "\n".join(lines)
+    return lines
+
+
+def _stem(v: object) -> str:
+    """A short form of a distinguishing value: an IRI's last segment, a file name without its extension."""
+    s = _cell(v)
+    if s.startswith(("http://", "https://")):
+        s = s.rstrip("/").rsplit("/", 1)[-1]
+    if re.fullmatch(r".+\.(?:txt|md|html?|docx)", s, re.IGNORECASE):
+        s = s.rsplit(".", 1)[0]
+    return s
+
+
+def _tail(v: object) -> str:
+    """An id's last part ('…/target/001_97a7-t12' -> 't12')."""
+    return _stem(v).rsplit("-", 1)[-1]
+
+
+# Columns that tell apart rows which would print the same, tried in this order: (header, key, short form).
+DISTINGUISH = [("doc", "document", _stem), ("doc", "number", _stem), ("doc", "file", _stem),
+               ("agency", "agency", _cell), ("id", "target", _tail), ("id", "duty", _tail),
+               ("id", "target", _stem), ("id", "duty", _stem), ("at", "offset", _cell)]
+
+
+def _distinct(lines: list[str], rows: list[Row]) -> bool:
+    """No two rows that differ print the same line."""
+    seen: dict[str, str] = {}
+    for line, row in zip(lines, rows, strict=True):
+        data = repr(sorted((k, _cell(v)) for k, v in row.items()))
+        if seen.setdefault(line, data) != data:
+            return False
+    return True
+
+
+def table(rows: list[Row], columns: list[str] | None = None, width: int | None = None) -> str:
+    """An aligned table of the rows (values shortened by `for_table`) that fits `width` columns.
+
+    When two different rows would print the same line, a short column that tells them apart is
+    added: the document, the agency, or the target or duty id (`DISTINGUISH`), else a row number.
+    """
+    if not rows:
+        return ""
+    columns = list(columns or rows[0])
+    width = width or min(shutil.get_terminal_size((80, 24)).columns, 160)
+    shown = for_table(rows)
+    cells = [[_cell(r.get(c)) for c in columns] for r in shown]
+    lines = _layout(cells, columns, width)
+    if _distinct(lines[2:], rows):
+        return "\n".join(lines)
+    replaced = {"target"} if any("unit" in r for r in rows) else set()   # for_table shows the value there
+    for header, key, short in DISTINGUISH:
+        if (key in columns and key not in replaced) or not any(r.get(key) not in (None, "", []) for r in rows):
+            continue
+        extra = [short(r.get(key)) if r.get(key) not in (None, "", []) else "" for r in rows]
+        trial = _layout([[*row, x] for row, x in zip(cells, extra, strict=True)], [*columns, header], width)
+        if _distinct(trial[2:], rows):
+            return "\n".join(trial)
+    numbered = _layout([[*row, str(i)] for i, row in enumerate(cells, 1)], [*columns, "#"], width)
+    return "\n".join(numbered)
 
 
 def as_json(rows: object) -> str:
@@ -59,7 +116,8 @@ def as_json(rows: object) -> str:
 
 
 def as_csv(rows: list[Row], columns: list[str] | None = None) -> str:
-    if not rows:
+    """CSV with a header row; with no rows, the header alone (when the columns are known)."""
+    if not rows and not columns:
         return ""
     columns = columns or list(rows[0])
     buf = io.StringIO()
@@ -75,6 +133,7 @@ _SHORT = [("Ủy ban nhân dân", "UBND"), ("Hội đồng nhân dân", "HĐND")
           ("Khoa học và Công nghệ", "KH&CN"), ("Giáo dục và Đào tạo", "GD&ĐT"), ("Mặt trận Tổ quốc Việt Nam", "MTTQ"),
           ("Lao động - Thương binh và Xã hội", "LĐ-TB&XH"), ("Tài nguyên và Môi trường", "TN&MT"),
           ("tổ chức chính trị - xã hội", "tổ chức CT-XH")]
+NO_OWNER = "no owner named"   # what a table shows for a target no agency owns (JSON/CSV: owners [], owned false)
 _CMP = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "", "reduce_by": "−", "increase_by": "+"}
 
 
@@ -101,6 +160,8 @@ def for_table(rows: list[Row]) -> list[Row]:
         r = dict(r)
         if "unit" in r:
             r["target"] = target_cell(r)
+        if r.get("owners") == []:
+            r["owners"] = NO_OWNER
         for key in ("owners", "agency"):
             value = r.get(key)
             if isinstance(value, list):
@@ -116,4 +177,4 @@ def render(rows: list[Row], fmt: str, columns: list[str] | None = None) -> str:
         return as_json(rows)
     if fmt == "csv":
         return as_csv(rows, columns)
-    return table(for_table(rows), columns)
+    return table(rows, columns)

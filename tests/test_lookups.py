@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from conftest import CORPUS
 from kg.cli import cli
 
 
@@ -14,14 +16,14 @@ def store(corpus_build):
     return str(corpus_build.store)
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(map(str, args)))
+def run(*args, columns=80):
+    return CliRunner().invoke(cli, list(map(str, args)), env={"COLUMNS": str(columns)})
 
 
 def rows(*args):
     r = run(*args, "--format", "json")
     assert r.exit_code == 0, r.output
-    return json.loads(r.output)
+    return json.loads(r.stdout)
 
 
 @pytest.mark.parametrize("words", ["trực tuyến mức độ 3 và 4", "truc tuyen muc do 3 va 4", "TRỰC TUYẾN MỨC ĐỘ 3 VÀ 4"])
@@ -96,7 +98,7 @@ def test_nothing_found_says_so_and_suggests(store):
     r = run("who-owns", "hai lonq", "--store", store)
     assert r.exit_code == 0 and "no target matches all" in r.output and "long" in r.output
     r = run("who-owns", "xyzzy", "--store", store)
-    assert r.exit_code == 1 and "no target matches" in r.output
+    assert r.exit_code == 0 and r.stdout == "" and r.stderr.startswith("no results")
     r = run("targets", "--province", "Tien Giag", "--store", store)
     assert r.exit_code == 1 and "Tiền Giang" in r.output
 
@@ -106,14 +108,20 @@ HOSTILE = ['" } ; DROP ALL ; #', "'; DELETE WHERE { ?s ?p ?o } #", "} UNION { ?s
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_names_leave_the_store_unchanged(store, name):
+def test_hostile_names_leave_the_store_unchanged(store, name, tmp_path):
     import json as _json
     from pathlib import Path
     before = _json.loads((Path(store) / "cchc-kg.json").read_text())["triples"]
-    for command in (["agency", name], ["who-owns", name], ["cites", name], ["targets", "--province", name]):
+    out = tmp_path / "map.html"
+    for command in (["agency", name], ["who-owns", name], ["cites", name], ["review", name],
+                    ["targets", "--province", name], ["targets", "--area", name],
+                    ["who-owns", "trực tuyến", "--province", name], ["map", "--province", name, "-o", out],
+                    ["map", "--agency", name, "-o", out], ["map", "--area", name, "-o", out]):
         r = run(*command, "--store", store)
         assert r.exit_code in (0, 1), r.output
         assert "Traceback" not in r.output and len(r.output.splitlines()) <= 2
+        assert len(r.output) < 2000
+    assert not out.exists()
     count = run("sparql", "--store", store, "--format", "json", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert json.loads(count.output)[0]["n"] == before
 
@@ -124,3 +132,203 @@ def test_tables_fit_80_columns(store, monkeypatch):
                     ["compare", "hài lòng"], ["cites"]):
         r = run(*command, "--store", store)
         assert r.exit_code == 0 and max(len(line) for line in r.output.splitlines()) <= 80, command
+
+
+# --- filters before ranking, abbreviations on both sides, unowned targets, document numbers ---------------------
+
+
+def test_province_filter_applies_before_the_ranking(store):
+    """Lạng Sơn's online-service targets lose to other provinces' on the whole store, not within Lạng Sơn."""
+    found = rows("who-owns", "trực tuyến mức độ 3 và 4", "--province", "Lạng Sơn", "--store", store)
+    assert found and {r["province"] for r in found} == {"Lạng Sơn"}
+    got = {(r["year"], r["comparator"], r["value"]) for r in found}
+    assert {(2025, ">=", 50), (2030, ">=", 80)} <= got
+    one_year = rows("who-owns", "trực tuyến mức độ 3 và 4", "--province", "lang son", "--year", "2030",
+                    "--store", store)
+    assert one_year and all(r["year"] == 2030 and r["province"] == "Lạng Sơn" for r in one_year)
+    assert any(r["value"] == 80 for r in one_year)
+
+
+def test_year_filter_applies_before_the_ranking(corpus_store):
+    from kg.lookups import who_owns
+    every = who_owns(corpus_store, "trực tuyến mức độ 3 và 4")
+    assert every and {r["province"] for r in every} >= {"Tiền Giang", "Đắk Nông"}
+    for province in ("Lạng Sơn", "Tiền Giang", "Đắk Nông"):
+        for year in (2025, 2030):
+            found = who_owns(corpus_store, "trực tuyến mức độ 3 và 4", province=province, year=year)
+            assert found and all(r["province"] == province and r["year"] == year for r in found), (province, year)
+
+
+def test_abbreviations_fold_the_same_on_both_sides(corpus_store):
+    """One normalisation for the query and the stored key: a key that still says "cchc" (stores built
+    before keys were expanded) and one already expanded match the same query words."""
+    from kg import lookups
+    from kg.abbreviations import search_key, search_words
+    assert lookups.search_words is search_words
+    assert search_words("Chỉ số CCHC") == search_words("chi so cai cach hanh chinh")
+    assert search_words("TTHC; UBND, HĐND.") == search_words("thủ tục hành chính ủy ban nhân dân Hội đồng nhân dân")
+    assert search_words("Sở TT&TT") == search_words("sở thông tin và truyền thông")
+    assert search_key(search_key("Chỉ số CCHC")) == search_key("Chỉ số CCHC")  # expanding twice changes nothing
+    q = ox.Literal(" ".join(lookups.query_words("chi so CCHC")))
+    for key in (" chi so cchc cua tinh ", search_key("Chỉ số CCHC của tỉnh")):
+        assert lookups._score(ox.Literal(key), q).value == "1.0000"
+    assert " cchc " in lookups._needles("chinh") and " tthc " in lookups._needles("chinh")
+
+
+@pytest.mark.parametrize("words", ["chi so CCHC", "chỉ số cải cách hành chính", "Chi so cai cach hanh chinh"])
+def test_cchc_written_in_a_document_matches(store, words):
+    """Lâm Đồng's article writes "Chỉ số CCHC": the words and the abbreviation find it alike."""
+    found = rows("who-owns", words, "--province", "Lâm Đồng", "--store", store)
+    assert found and all(r["province"] == "Lâm Đồng" for r in found)
+    assert any("CCHC" in r["quote"] for r in found)
+    everywhere = rows("who-owns", words, "--store", store)
+    assert any(r["province"] == "Lâm Đồng" and "CCHC" in r["quote"] for r in everywhere)
+
+
+def test_unowned_matches_are_listed_with_no_owner_named(store):
+    found = rows("who-owns", "chi so cai cach hanh chinh", "--province", "Lâm Đồng", "--store", store)
+    listed = rows("targets", "--province", "Lâm Đồng", "--area", "chi_so", "--store", store)
+    assert found and listed
+    assert all(r["owners"] == [] and r["owned"] is False and r["basis"] == [] for r in found)
+    assert {r["target"] for r in found} <= {r["target"] for r in listed}
+    table = run("who-owns", "chi so cai cach hanh chinh", "--province", "Lâm Đồng", "--store", store)
+    assert table.exit_code == 0
+    assert all("no owner named" in line for line in table.stdout.splitlines()[2:])
+    csv_out = run("who-owns", "chi so cai cach hanh chinh", "--province", "Lâm Đồng", "--store", store,
+                  "--format", "csv").stdout.splitlines()
+    header = csv_out[0].split(",")
+    assert "owners" in header and "owned" in header
+    import csv as _csv
+    first = dict(zip(header, next(_csv.reader([csv_out[1]])), strict=True))
+    assert first["owners"] == "" and first["owned"] == "false"
+    owned = rows("who-owns", "trực tuyến mức độ 3 và 4", "--province", "Tiền Giang", "--store", store)
+    assert owned and all(r["owned"] is True and r["owners"] for r in owned)
+
+
+@pytest.mark.parametrize("doc", ["2703/QĐ-UBND", "2703/QD-UBND", "2703/qd-ubnd", "2703/qđ-ubnd",
+                                 "001_97a7edcad466b9d1.txt", "001_97a7edcad466b9d1"])
+def test_document_numbers_match_without_diacritics(store, doc):
+    one = rows("cites", doc, "--store", store)
+    assert [r["number"] for r in one] == ["2703/QĐ-UBND"]
+    unread = rows("review", doc, "--store", store)
+    assert unread and {r["file"] for r in unread} == {"001_97a7edcad466b9d1.txt"}
+
+
+def test_cites_by_a_cited_number_lists_the_documents_citing_it(store):
+    citing = rows("cites", "76/nq-cp", "--store", store)
+    assert len(citing) >= 2 and all(r["cites"] == ["76/NQ-CP"] for r in citing)
+
+
+# --- one exit-code rule for every lookup ------------------------------------------------------------------------
+
+UNKNOWN = [  # a filter naming something the store does not hold: one line on stderr, a suggestion, exit 1
+    (["who-owns", "trực tuyến", "--province", "Ha Noi"], "provinces in the store"),
+    (["who-owns", "trực tuyến", "--province", "Lang Sonn"], "Lạng Sơn"),
+    (["agency", "Sở Ngoại giao"], "nearest:"),
+    (["agency", "Sở Nội vụ", "--province", "Tien Giag"], "Tiền Giang"),
+    (["targets", "--area", "bogus"], "chinh_quyen_so"),
+    (["targets", "--province", "Tien Giag"], "Tiền Giang"),
+    (["cites", "2703/QD-UBNX"], "2703/QĐ-UBND"),
+    (["review", "no-such-doc.txt"], "documents in the store"),
+    (["review", "2703/QĐ-UBNX"], "2703/QĐ-UBND"),
+]
+EMPTY = [  # a valid query that matches nothing: "no results" on stderr, exit 0, [] / header only
+    ["who-owns", "xyzzy"],
+    ["who-owns", "trực tuyến mức độ 3 và 4", "--year", "2099"],
+    ["who-owns", "trực tuyến mức độ 3 và 4", "--province", "Cao Bằng", "--year", "2099"],
+    ["agency", "Sở Nội vụ", "--province", "Lâm Đồng"],
+    ["targets", "--year", "2099"],
+    ["targets", "--province", "Lâm Đồng", "--area", "the_che", "--unowned", "--year", "2099"],
+    ["compare", "xyzzy"],
+    ["cites", "003_64ca35695e08aea5.txt"],
+    ["review", "003_64ca35695e08aea5.txt"],
+    ["sparql", "SELECT ?t ?m WHERE { ?t a cchc:Nothing ; cchc:metric ?m }"],
+]
+
+
+@pytest.mark.parametrize("command, hint", UNKNOWN)
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_filter_naming_nothing_in_the_store_is_an_error(store, command, hint, fmt):
+    r = run(*command, "--store", store, "--format", fmt)
+    assert r.exit_code == 1, r.output
+    assert r.stdout == "" and len(r.stderr.splitlines()) == 1 and r.stderr.startswith("Error: ")
+    assert hint in r.stderr
+
+
+@pytest.mark.parametrize("command", EMPTY)
+def test_a_query_matching_nothing_says_no_results_and_exits_0(store, command):
+    table = run(*command, "--store", store)
+    assert table.exit_code == 0, table.output
+    assert table.stdout == "" and table.stderr.startswith("no results") and len(table.stderr.splitlines()) == 1
+    as_json = run(*command, "--store", store, "--format", "json")
+    assert as_json.exit_code == 0 and as_json.stderr.startswith("no results")
+    assert json.loads(as_json.stdout) in ([], {"duties": [], "owns": []})
+    as_csv = run(*command, "--store", store, "--format", "csv")
+    assert as_csv.exit_code == 0 and as_csv.stderr.startswith("no results")
+    lines = as_csv.stdout.splitlines()
+    assert len(lines) == 1 and "," in lines[0]   # the header alone
+
+
+def test_csv_headers_are_the_same_with_and_without_rows(store):
+    for command, empty in ((["who-owns", "trực tuyến"], ["who-owns", "xyzzy"]),
+                           (["targets"], ["targets", "--year", "2099"]),
+                           (["compare", "hài lòng"], ["compare", "xyzzy"]),
+                           (["cites"], ["cites", "003_64ca35695e08aea5"]),
+                           (["review"], ["review", "003_64ca35695e08aea5"]),
+                           (["agency", "Sở Nội vụ"], ["agency", "Sở Nội vụ", "--province", "Lâm Đồng"])):
+        full = run(*command, "--store", store, "--format", "csv").stdout.splitlines()[0]
+        assert run(*empty, "--store", store, "--format", "csv").stdout.splitlines() == [full], command
+    for command in (["who-owns", "trực tuyến"], ["targets"], ["compare", "hài lòng"], ["cites"], ["review"]):
+        data = rows(*command, "--store", store)
+        header = run(*command, "--store", store, "--format", "csv").stdout.splitlines()[0].split(",")
+        assert list(data[0]) == header, command
+
+
+# --- agency: every field, tables that tell rows apart -----------------------------------------------------------
+
+
+def test_agency_json_gives_every_field_of_duties_and_owned_targets(store):
+    data = json.loads(run("agency", "VP UBND", "--province", "Tiền Giang", "--store", store, "--format",
+                          "json").stdout)
+    assert data["duties"] and data["owns"]
+    for d in data["duties"]:
+        assert d["quote"] and d["file"] == "001_97a7edcad466b9d1.txt" and d["number"] == "2703/QĐ-UBND"
+        assert d["document"] == "2703/QĐ-UBND" and d["duty"].startswith("https://")
+    for t in data["owns"]:
+        assert t["quote"] and t["file"] == "001_97a7edcad466b9d1.txt" and t["number"] == "2703/QĐ-UBND"
+        assert {"year", "comparator", "value", "unit", "basis", "metric", "area", "target"} <= set(t)
+        assert isinstance(t["basis"], list) and t["basis"]
+    online = next(t for t in data["owns"] if t["value"] == 80 and "mức độ 3 và 4" in t["quote"])
+    assert online["year"] == 2025 and online["comparator"] == ">=" and online["unit"] == "%"
+    assert len({t["target"] for t in data["owns"]}) == len(data["owns"])   # one row per target
+    text = {p.name: p.read_text(encoding="utf-8") for p in CORPUS.iterdir()}
+    assert all(x["quote"] in text[x["file"]] for x in data["duties"] + data["owns"])
+
+
+def test_no_table_prints_two_different_rows_alike(store):
+    commands = [["targets"], ["targets", "--province", "Tiền Giang"], ["who-owns", "thủ tục hành chính"],
+                ["agency", "Sở Nội vụ"], ["agency", "VP UBND"], ["review"], ["compare", "hài lòng"]]
+    for command in commands:
+        for columns in (80, 120):
+            r = run(*command, "--store", store, columns=columns)
+            assert r.exit_code == 0, command
+            for block in r.stdout.split("\n\n"):
+                lines = [x for x in block.splitlines()[1:] if x and not x.startswith(("-", "DUTIES", "OWNS"))]
+                assert len(lines) == len(set(lines)), (command, columns)
+
+
+def test_table_adds_a_distinguishing_column_only_when_needed():
+    from kg.output import table
+    a = {"province": "X", "metric": "same words", "document": "1/QĐ-UBND", "target": "https://x/id/target/d1-t1"}
+    b = dict(a, document="2/QĐ-UBND", target="https://x/id/target/d2-t1")
+    c = dict(a, target="https://x/id/target/d1-t2")
+    plain = table([a, dict(a, metric="other")], ["province", "metric"], width=80).splitlines()
+    assert plain[0].split() == ["province", "metric"]
+    by_doc = table([a, b], ["province", "metric"], width=80).splitlines()
+    assert by_doc[0].split() == ["province", "metric", "doc"] and "1/QĐ-UBND" in by_doc[2]
+    by_id = table([a, c], ["province", "metric"], width=80).splitlines()
+    assert by_id[0].split() == ["province", "metric", "id"] and by_id[2].endswith("t1") and by_id[3].endswith("t2")
+    numbered = table([{"a": "x", "b": 1}, {"a": "x", "b": 2}], ["a"], width=80).splitlines()
+    assert numbered[0].split() == ["a", "#"]
+    same = table([a, dict(a)], ["province", "metric"], width=80).splitlines()
+    assert same[0].split() == ["province", "metric"]   # truly identical rows stay as they are

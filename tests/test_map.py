@@ -131,3 +131,34 @@ def test_bundled_corpus_map_screenshot(corpus_store, tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "map.png"))
         browser.close()
+
+
+@pytest.mark.parametrize("args, hint", [(["--province", "Hà Nội"], "provinces in the store"),
+                                        (["--province", "Tien Giag"], "Tiền Giang"),
+                                        (["--area", "bogus"], "chinh_quyen_so"),
+                                        (["--agency", "Sở Ngoại giao"], "nearest:")])
+def test_map_refuses_filters_naming_nothing_like_the_lookups(tmp_path, corpus_build, args, hint):
+    from click.testing import CliRunner
+    out = tmp_path / "map.html"
+    r = CliRunner().invoke(cli, ["map", "--store", str(corpus_build.store), "-o", str(out), *args])
+    assert r.exit_code == 1 and r.stdout == ""
+    assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("Error: ") and hint in r.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_map_filters_resolve_like_the_lookups(corpus_store):
+    from visualize.graph_view import build_view
+    exact = build_view(corpus_store, province="Tiền Giang", agency="Văn phòng Ủy ban nhân dân tỉnh",
+                       area="chinh_quyen_so")
+    loose = build_view(corpus_store, province="tien giang", agency="VP UBND", area="cqs")
+    assert exact.nodes and [n["id"] for n in exact.nodes] == [n["id"] for n in loose.nodes]
+    assert {n["province"] for n in loose.nodes if n["province"]} == {"Tiền Giang"}
+
+
+def test_map_with_nothing_to_draw_says_no_results_and_writes_nothing(tmp_path, corpus_build):
+    from click.testing import CliRunner
+    out = tmp_path / "map.html"
+    r = CliRunner().invoke(cli, ["map", "--store", str(corpus_build.store), "-o", str(out),
+                                 "--province", "Lâm Đồng", "--agency", "Sở Nội vụ"])
+    assert r.exit_code == 0 and r.stdout == "" and r.stderr.startswith("no results")
+    assert not out.exists()

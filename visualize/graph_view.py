@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from kg.lookups import resolve_agency, resolve_area, resolve_province
 from kg.model import AREAS
 from kg.query import select
 from kg.store import KGStore
@@ -52,6 +53,14 @@ def _target_text(t: dict, owners: list[dict]) -> str:
 
 def build_view(kg: KGStore, province: str | None = None, agency: str | None = None, area: str | None = None,
                year: int | None = None) -> View:
+    """The map's nodes and edges, filtered by province, agency, area and year.
+
+    The filters are resolved as the lookups resolve them (diacritics optional, agency abbreviations,
+    area abbreviations); one naming nothing in the store raises kg.lookups.NotFound.
+    """
+    fprov = resolve_province(kg, province)
+    farea = resolve_area(area)
+    kinds = set(resolve_agency(kg, agency)) if agency else set()
     targets = select(kg, "targets")
     owners = defaultdict(list)
     for o in select(kg, "owners"):
@@ -60,15 +69,15 @@ def build_view(kg: KGStore, province: str | None = None, agency: str | None = No
     docs = {d["doc"]: d for d in select(kg, "documents")}
 
     def keep_province(p):
-        return province is None or fold(p or "") == fold(province)
+        return fprov is None or p == fprov
 
-    targets = [t for t in targets if keep_province(t["province"]) and (area is None or t["area"] == area)
+    targets = [t for t in targets if keep_province(t["province"]) and (farea is None or t["area"] == farea)
                and (year is None or t["year"] == year)]
-    duties = [d for d in duties if keep_province(d["province"]) and (area is None or d["area"] == area)]
+    duties = [d for d in duties if keep_province(d["province"]) and (farea is None or d["area"] == farea)]
     if agency:
-        key = fold(agency)
-        duties = [d for d in duties if key in fold(d["agencyName"])]
-        owned = {o["target"] for os in owners.values() for o in os if key in fold(o["ownerName"])}
+        of_kind = {r["agency"] for r in select(kg, "agency_names") if r["kind"] in kinds}
+        duties = [d for d in duties if d["agency"] in of_kind]
+        owned = {o["target"] for os in owners.values() for o in os if o["owner"] in of_kind}
         targets = [t for t in targets if t["target"] in owned]
 
     g: nx.Graph[str] = nx.Graph()
