@@ -11,7 +11,9 @@ import re
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 
+from .abbreviations import search_key
 from .agencies import gazetteer
+from .indicators import catalogue
 from .model import Agency, Document, Span
 from .text import fold
 from .vocab import (
@@ -32,12 +34,8 @@ from .vocab import (
 
 ONTOLOGY_GRAPH = ID["graph/ontology"]
 GAZETTEER_GRAPH = ID["graph/gazetteer"]
+INDICATOR_GRAPH = ID["graph/indicators"]
 SHARED_GRAPH = ID["graph/shared"]   # nodes several documents share: instruments, provinces, agencies
-
-
-def search_key(text: str) -> str:
-    """Folded words of a text (no diacritics, lower case), space-separated: what lookups match."""
-    return " " + " ".join(re.findall(r"[a-z0-9&%]+", fold(text))) + " "
 
 
 def slug(text: str) -> str:
@@ -58,6 +56,10 @@ def agency_iri(agency: Agency, province: str | None) -> URIRef:
 
 def agency_kind_iri(agency_id: str) -> URIRef:
     return ID[f"agency-kind/{agency_id}"]
+
+
+def indicator_iri(indicator_id: str) -> URIRef:
+    return ID[f"indicator/{indicator_id}"]
 
 
 def instrument_iri(number: str) -> URIRef:
@@ -84,6 +86,41 @@ def gazetteer_graph() -> Graph:
             g.add((event, RDFS.label, Literal(f"{entry.vi} → {gazetteer()[entry.renamed_to].vi} (2025)", lang="vi")))
             g.add((event, PROV.used, k))
             g.add((event, PROV.generated, agency_kind_iri(entry.renamed_to)))
+    return g
+
+
+def indicator_graph() -> Graph:
+    """The indicator catalogue as a SKOS scheme: labels, aliases, unit, area, defining instrument,
+    components (skos:broader) and national values by year."""
+    g = Graph()
+    for ind in catalogue().values():
+        node = indicator_iri(ind.id)
+        g.add((node, RDF.type, CCHC.Indicator))
+        g.add((node, RDF.type, SKOS.Concept))
+        g.add((node, SKOS.inScheme, CCHC.Indicators))
+        g.add((node, SKOS.notation, Literal(ind.id)))
+        g.add((node, SKOS.prefLabel, Literal(ind.vi, lang="vi")))
+        g.add((node, SKOS.prefLabel, Literal(ind.en, lang="en")))
+        for alias in ind.aliases:
+            g.add((node, SKOS.altLabel, Literal(alias, lang="vi")))
+        g.add((node, SKOS.example, Literal(ind.example, lang="vi")))
+        g.add((node, CCHC.unit, unit_iri(ind.unit)))
+        g.add((node, CCHC.area, area_iri(ind.area)))
+        g.add((node, CCHC.family, Literal(ind.scheme)))
+        g.add((node, CCHC.definedBy, Literal(ind.source, lang="vi")))
+        if ind.source_url:
+            g.add((node, RDFS.seeAlso, URIRef(ind.source_url)))
+        if ind.broader:
+            g.add((node, SKOS.broader, indicator_iri(ind.broader)))
+        else:
+            g.add((node, SKOS.topConceptOf, CCHC.Indicators))
+        for n in ind.national:
+            value = ID[f"indicator/{ind.id}/national/{n.year}"]
+            g.add((node, CCHC.nationalValue, value))
+            g.add((value, RDF.type, CCHC.NationalValue))
+            g.add((value, CCHC.year, Literal(str(n.year), datatype=XSD.gYear)))
+            g.add((value, CCHC.value, Literal(_decimal(n.value), datatype=XSD.decimal)))
+            g.add((value, CCHC.comparator, comparator_iri(n.comparator)))
     return g
 
 
@@ -187,6 +224,12 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         g.add((node, CCHC.searchKey, Literal(search_key(t.metric + " " + t.span.quote))))
         g.add((node, RDFS.label, Literal(_target_label(t), lang="vi")))
         g.add((node, CCHC.source, _span(g, doc, t.span)))
+
+    for m in doc.measures:
+        node = ID[f"target/{m.target_id}"]
+        g.add((node, CCHC.measures, indicator_iri(m.indicator)))
+        g.add((node, CCHC.measureRule, rule_iri(m.rule)))
+        g.add((node, CCHC.matchedPhrase, Literal(m.phrase)))
 
     for task in doc.tasks:
         node = ID[f"task/{task.id}"]

@@ -16,7 +16,7 @@ UNITS = ("%", "rank", "count", "level")
 KINDS = ("nghi_quyet", "quyet_dinh", "chi_thi", "ke_hoach", "bao_cao", "bai_viet", "thong_bao", "ket_luan",
          "huong_dan", "cong_van", "nghi_dinh", "thong_tu", "luat", "khac")
 # How a value is written in a concept IRI of the ontology (cchc:unit-percent, cchc:cmp-ge, cchc:scope-xa).
-UNIT_SUFFIX = {"%": "percent", "rank": "rank", "count": "count", "level": "level"}
+UNIT_SUFFIX = {"%": "percent", "rank": "rank", "count": "count", "level": "level", "points": "points"}
 CMP_SUFFIX = {">=": "ge", ">": "gt", "=": "eq", "<=": "le", "<": "lt", "reduce_by": "reduce_by",
               "increase_by": "increase_by"}
 SCOPE_SUFFIX = {"cấp tỉnh": "tinh", "cấp huyện": "huyen", "cấp xã": "xa"}
@@ -107,6 +107,16 @@ class Ownership:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """A target linked to the catalogue indicator it measures (kg/data/indicators.toml)."""
+
+    target_id: str
+    indicator: str       # catalogue id
+    rule: str            # indicator-metric (found in the metric) or indicator-clause (in its clause)
+    phrase: str          # the catalogue phrase found, folded
+
+
+@dataclass(frozen=True)
 class ReviewItem:
     """A clause that carries a duty or target cue but yielded no fact: for a person to read."""
 
@@ -135,6 +145,7 @@ class Document:
     duties: list[Duty] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     ownerships: list[Ownership] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
     review: list[ReviewItem] = field(default_factory=list)
     cue_clauses: int = 0     # clauses with a duty or target cue (those without a fact are in `review`)
     warnings: list[str] = field(default_factory=list)

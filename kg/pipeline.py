@@ -10,7 +10,17 @@ from rdflib import Dataset, Graph
 
 from .errors import KGError, SourceDecodeError
 from .extract import extract_document
-from .graph import GAZETTEER_GRAPH, ONTOLOGY_GRAPH, SHARED_GRAPH, doc_graph_iri, document_graph, gazetteer_graph, slug
+from .graph import (
+    GAZETTEER_GRAPH,
+    INDICATOR_GRAPH,
+    ONTOLOGY_GRAPH,
+    SHARED_GRAPH,
+    doc_graph_iri,
+    document_graph,
+    gazetteer_graph,
+    indicator_graph,
+    slug,
+)
 from .ingest import SUPPORTED_SUFFIXES, read_source
 from .model import Document
 from .resources import ontology_text
@@ -79,6 +89,7 @@ def to_nquads(docs: list[Document]) -> bytes:
     onto.parse(data=ontology_text(), format="turtle")
     _copy(onto, ds.graph(ONTOLOGY_GRAPH))
     _copy(gazetteer_graph(), ds.graph(GAZETTEER_GRAPH))
+    _copy(indicator_graph(), ds.graph(INDICATOR_GRAPH))
     shared = ds.graph(SHARED_GRAPH)
     for doc in docs:
         _copy(document_graph(doc, shared), ds.graph(doc_graph_iri(doc.id)))

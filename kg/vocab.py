@@ -25,6 +25,16 @@ class CCHC(DefinedNamespace):
     Province: URIRef
     ReviewItem: URIRef
     Task: URIRef
+    Indicator: URIRef
+    Indicators: URIRef
+    NationalValue: URIRef
+    measures: URIRef
+    measureRule: URIRef
+    matchedPhrase: URIRef
+    nationalValue: URIRef
+    year: URIRef
+    definedBy: URIRef
+    family: URIRef
     forTask: URIRef
     due: URIRef
     deadlineText: URIRef

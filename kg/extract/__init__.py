@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..indicators import link_targets
 from ..infer import infer_ownership
 from ..ingest import SourceText
 from ..model import Document, Target
@@ -61,6 +62,7 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     doc.targets, same = _once(doc.targets)
     doc.ownerships = [replace(o, target_id=same.get(o.target_id, o.target_id)) for o in doc.ownerships]
     doc.ownerships = infer_ownership(doc)
+    doc.measures = link_targets(doc.targets)
     return doc
 
 

@@ -38,6 +38,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "metric_verb": re.compile(rf"\s(?:{lex.alternation('metric_verb')})(?:\s+(?:ty le|muc|toi thieu|it nhat|tu|tren|"
                                   r"khoang|thu hang|thu|trong|nhom|top|vi tri))*\s*$"),
         "not_target": re.compile(rf"(?<![a-z0-9]){lex.alternation('not_target')}(?![a-z0-9])"),
+        "sub_target": re.compile(rf"[,;]\s*(?:{lex.alternation('sub_target')})\s*,"),
     }
 
 
@@ -227,11 +228,19 @@ def _scope(cf, cs, n, numbers, i, ce, levels, respective) -> str | None:
 def _metric(page: Page, node: Node, cs: int, ce: int, n: Quantity, numbers, i) -> str:
     """What the number measures: the words before its verb ("Tỷ lệ hồ sơ ... đạt 80%"), else after it;
     when those say nothing of their own ("so với quy định"), the heading above names the subject."""
-    view = page.view
+    view, folded = page.view, page.folded
     b0 = numbers[i - 1].end if i else cs
+    a1 = numbers[i + 1].start if i + 1 < len(numbers) else ce
+    # ", trong số đó, tỷ lệ giao dịch ... đạt 30%": a narrower target starts; the number's metric is on its side
+    subs = list(_patterns()["sub_target"].finditer(folded, b0, n.start))
+    if subs:
+        b0 = subs[-1].end()
+    sub = _patterns()["sub_target"].search(folded, n.end, a1)
+    if sub:
+        a1 = sub.start()
     before = view[b0:n.start]
-    after = view[n.end:(numbers[i + 1].start if i + 1 < len(numbers) else ce)]
-    m = _patterns()["metric_verb"].search(page.folded[b0:n.start])
+    after = view[n.end:a1]
+    m = _patterns()["metric_verb"].search(folded[b0:n.start])
     candidates = [_clean_metric(before[:m.start()])] if m else []
     candidates.append(_clean_metric(after))
     return next((c for c in candidates if not weak_metric(c)), next((c for c in candidates if c), ""))[:200]

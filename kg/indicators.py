@@ -1,0 +1,188 @@
+"""The indicator catalogue (kg/data/indicators.toml) and the rule that links a target to what it measures.
+
+An indicator is something a target can be measured by: a target of the national CCHC programme
+(Nghị quyết 76/NQ-CP), the PAR INDEX and its fields, SIPAS, PAPI, PCI, DTI, the Bộ chỉ số of
+Quyết định 766/QĐ-TTg, the essential services of Đề án 06.  Each entry names the instrument that
+defines it and, where confirmed, the national value for a year.
+
+Linking (`measured_by`) looks for the entry's phrases (its match phrases, aliases and name) in the
+target's metric first (rule ``indicator-metric``) and, failing that, in the clause the target was
+read from (rule ``indicator-clause``).  Both sides are compared as `search_words`: no case, no
+diacritics, either tone placement, abbreviations expanded.  The longest phrase found wins, so a
+component ("lĩnh vực cải cách thể chế") is preferred to its index ("chỉ số cải cách hành chính").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .abbreviations import search_key, search_words
+from .lexicon import load_toml
+from .model import AREAS, COMPARATORS, Measure, Target
+
+UNITS = ("%", "rank", "points", "count", "level")
+RULES = ("indicator-metric", "indicator-clause")
+
+
+@dataclass(frozen=True)
+class NationalValue:
+    """A value the national instrument sets for a year ("tối thiểu 80% đến năm 2025")."""
+
+    year: int
+    value: float
+    comparator: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    vi: str
+    en: str
+    aliases: tuple[str, ...]
+    unit: str
+    area: str
+    scheme: str
+    broader: str | None
+    source: str
+    source_url: str | None
+    national: tuple[NationalValue, ...]
+    match: tuple[str, ...]
+    example: str
+
+    def national_for(self, year: int | None) -> NationalValue | None:
+        """The national value for `year`, else the nearest later one (a 2030 value bounds 2027)."""
+        if year is None:
+            return None
+        later = sorted((n for n in self.national if n.year >= year), key=lambda n: n.year)
+        return later[0] if later else None
+
+
+class CatalogueError(ValueError):
+    """indicators.toml is malformed: the message names the entry and the field."""
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Indicator]:
+    """All indicators by id, in file order."""
+    out: dict[str, Indicator] = {}
+    for raw in load_toml("indicators.toml").get("indicator", []):
+        where = f"indicators.toml: entry {raw.get('id', '?')!r}"
+        for key in ("id", "vi", "en", "unit", "area", "scheme", "source", "match", "example"):
+            if not raw.get(key):
+                raise CatalogueError(f"{where}: missing {key!r}")
+        if raw["unit"] not in UNITS:
+            raise CatalogueError(f"{where}: unit {raw['unit']!r} is not one of {', '.join(UNITS)}")
+        if raw["area"] not in AREAS:
+            raise CatalogueError(f"{where}: area {raw['area']!r} is not a reform area")
+        if raw["id"] in out:
+            raise CatalogueError(f"{where}: id used twice")
+        national = []
+        for n in raw.get("national", []):
+            if n.get("comparator") not in COMPARATORS:
+                raise CatalogueError(f"{where}: national comparator {n.get('comparator')!r} is unknown")
+            national.append(NationalValue(int(n["year"]), float(n["value"]), n["comparator"]))
+        out[raw["id"]] = Indicator(
+            id=raw["id"], vi=raw["vi"], en=raw["en"], aliases=tuple(raw.get("aliases", ())), unit=raw["unit"],
+            area=raw["area"], scheme=raw["scheme"], broader=raw.get("broader"), source=raw["source"],
+            source_url=raw.get("source_url"), national=tuple(national), match=tuple(raw["match"]),
+            example=raw["example"])
+    for ind in out.values():
+        if ind.broader and ind.broader not in out:
+            raise CatalogueError(f"indicators.toml: entry {ind.id!r}: broader {ind.broader!r} is not an entry")
+    return out
+
+
+GAP = "…"   # in a match phrase: any words between ("hài lòng … giải quyết thủ tục hành chính")
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(parts of a phrase, each folded with a space each side; indicator id), longest first."""
+    pairs = set()
+    for ind in catalogue().values():
+        for phrase in (*ind.match, *ind.aliases, ind.vi):
+            parts = tuple(search_key(p) for p in phrase.replace("...", GAP).split(GAP))
+            if all(p.strip() for p in parts):
+                pairs.add((parts, ind.id))
+    return tuple(sorted(pairs, key=lambda p: (-_length(p[0]), p[1])))
+
+
+def _length(parts: tuple[str, ...]) -> int:
+    return sum(len(p.strip()) for p in parts)
+
+
+def _occurs(parts: tuple[str, ...], key: str) -> bool:
+    """Every part occurs in `key`, in order, without overlapping."""
+    at = 0
+    for part in parts:
+        found = key.find(part, at)
+        if found < 0:
+            return False
+        at = found + len(part) - 1   # the next part may start at this part's closing space
+    return True
+
+
+def find_indicator(text: str) -> tuple[Indicator, str] | None:
+    """The indicator `text` names, with the phrase found (folded, parts joined by "…").
+
+    Among the entries whose phrases occur, an index gives way to its own component (a sentence on
+    "nhóm chỉ số số hóa hồ sơ" of the Bộ chỉ số names the Bộ chỉ số too); then the longest phrase wins.
+    """
+    key = search_key(text)
+    found: dict[str, tuple[str, ...]] = {}
+    for parts, ind in _phrases():
+        if ind not in found and _occurs(parts, key):
+            found[ind] = parts
+    if not found:
+        return None
+    covered = {a for ind in found for a in _ancestors(ind)}
+    best = max((ind for ind in found if ind not in covered), key=lambda ind: _length(found[ind]))
+    return catalogue()[best], f" {GAP} ".join(p.strip() for p in found[best])
+
+
+def _ancestors(ind: str) -> list[str]:
+    out, cat = [], catalogue()
+    broader = cat[ind].broader
+    while broader and broader not in out:
+        out.append(broader)
+        broader = cat[broader].broader
+    return out
+
+
+def measured_by(target: Target) -> Measure | None:
+    """What `target` measures, by the rule that linked it; None when nothing in the catalogue fits."""
+    for rule, text in (("indicator-metric", target.metric), ("indicator-clause", target.span.quote)):
+        found = find_indicator(text)
+        if found:
+            return Measure(target_id=target.id, indicator=found[0].id, rule=rule, phrase=found[1])
+    return None
+
+
+def link_targets(targets: list[Target]) -> list[Measure]:
+    return [m for m in map(measured_by, targets) if m is not None]
+
+
+def resolve(words: str) -> list[Indicator]:
+    """Indicators named by `words`: an id, or words found in a name, alias or match phrase
+    (best first: an exact id, then entries whose phrases contain every word, then any phrase the
+    words contain)."""
+    cat = catalogue()
+    w = words.strip()
+    if w in cat:
+        return [cat[w]]
+    wanted = search_words(w)
+    if not wanted:
+        return []
+    key = search_key(w)
+    scored: list[tuple[int, int, Indicator]] = []
+    for order, ind in enumerate(cat.values()):
+        names = [search_key(p) for p in (ind.vi, ind.en, *ind.aliases, *ind.match, ind.id.replace("-", " "))
+                 if GAP not in p]
+        if any(key == n for n in names):
+            scored.append((0, order, ind))
+        elif any(all(f" {x} " in n for x in wanted) for n in names):
+            scored.append((1, order, ind))
+        elif any(n in key for n in names if len(n.split()) >= 2):
+            scored.append((2, order, ind))
+    best = min((s[0] for s in scored), default=None)
+    return [ind for rank, _, ind in scored if rank == best]
