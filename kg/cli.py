@@ -281,7 +281,7 @@ def agency(name: str, province: str | None, store_dir: str, fmt: str, limit: int
         click.echo(NO_RESULTS, err=True)
         return
     click.echo("DUTIES")
-    emit(result["duties"], fmt, None, ["province", "role", "area", "task"], empty="(none)")
+    emit(result["duties"], fmt, None, ["province", "role", "deadline", "task", "with"], empty="(none)")
     click.echo("\nOWNS")
     emit(result["owns"], fmt, None, ["province", "year", "target", "metric", "basis"], empty="(none)")
 
@@ -308,24 +308,103 @@ def targets(year: int | None, area: str | None, province: str | None, unowned: b
 
 
 @cli.command()
-@click.argument("words")
+@click.argument("indicator")
+@click.option("--province", help="Only this province (diacritics optional).")
+@click.option("--year", type=int, help="Only targets due this year.")
 @store_option
 @output_options
-def compare(words: str, store_dir: str, fmt: str, limit: int | None) -> None:
-    """The same kind of target side by side across provinces.
+def compare(indicator: str, province: str | None, year: int | None, store_dir: str, fmt: str,
+            limit: int | None) -> None:
+    """Every province's target for an INDICATOR (id or words) beside the national value.
+
+    The verdict compares each target with the national value of the same year and level (76/NQ-CP,
+    or the instrument the catalogue cites): stricter, equal, looser; later (as demanding, due after
+    the national year); milestone (a lower value due before it); not comparable; no national value.
 
     \b
-        kg compare "hài lòng thủ tục hành chính"
-        kg compare "ho so giai quyet truc tuyen muc do 4"
+        kg compare tthc-truc-tuyen-muc-do-3-4
+        kg compare "chỉ số hài lòng"
+        kg compare "ho so cong viec" --province "Tiền Giang" --format csv
     """
-    from .lookups import COMPARE_FIELDS, compare as run, suggest_words
-    kg = open_kg(store_dir)
-    rows = run(kg, words)
-    if rows and any(r.get("match", 1) < 1 for r in rows):
-        click.echo(f"note: no target matches all of {words!r}; showing the closest" + suggest_words(kg, words),
-                   err=True)
-    emit(rows, fmt, limit, ["year", "province", "target", "owners", "document", "metric"], COMPARE_FIELDS,
-         empty=NO_RESULTS + ("" if rows else suggest_words(kg, words)))
+    from .comparison import COMPARE_FIELDS, compare as run, heading
+    from .output import heading as wrap
+    rows = run(open_kg(store_dir), indicator, province, year)
+    if fmt != "table" or not rows:
+        emit(rows, fmt, limit, None, COMPARE_FIELDS)
+        return
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["indicator"], []).append(r)
+    for i, (ind, of_ind) in enumerate(groups.items()):
+        click.echo(("\n" if i else "") + wrap(heading(ind)))
+        columns = ["year", "province", "target", "scope", "national", "verdict", "owners", "document"]
+        if not any(r["scope"] for r in of_ind):
+            columns.remove("scope")
+        if all(r["verdict"] == "no national value" for r in of_ind):   # the heading says so once
+            columns = [c for c in columns if c not in ("national", "verdict")]
+        emit(of_ind, fmt, limit, columns)
+
+
+@cli.command()
+@click.option("--family", help="Only one family: 76/NQ-CP, PAR INDEX, SIPAS, PAPI, PCI, DTI, 766/QĐ-TTg, Đề án 06.")
+@store_option
+@output_options
+def indicators(family: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
+    """The indicator catalogue: per indicator its national values and how many provinces set a target for it.
+
+    \b
+        kg indicators
+        kg indicators --family "PAR INDEX" --format json
+    """
+    from .comparison import INDICATOR_FIELDS, indicators as run
+    emit(run(open_kg(store_dir), family), fmt, limit, ["id", "family", "provinces", "targets", "national"],
+         INDICATOR_FIELDS)
+
+
+@cli.command()
+@click.option("--due-before", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+              help="Only tasks falling due on or before this day (2025-12-31 or 31/12/2025).")
+@click.option("--province", help="Only this province (diacritics optional).")
+@click.option("--agency", "agency_name",
+              help="Only tasks this agency is assigned, in any role (abbreviations accepted).")
+@store_option
+@output_options
+def tasks(due_before, province: str | None, agency_name: str | None, store_dir: str, fmt: str,
+          limit: int | None) -> None:
+    """Tasks (nhiệm vụ) with their deadline as stated, the day it falls due, lead and co-assignees.
+
+    \b
+        kg tasks --due-before 2025-12-31
+        kg tasks --province "Tiền Giang" --agency "Sở Nội vụ"
+    """
+    from .tasks import TASK_FIELDS, tasks as run
+    rows = run(open_kg(store_dir), due_before.date() if due_before else None, province, agency_name)
+    emit(rows, fmt, limit, ["province", "deadline", "task", "assigned", "document"], TASK_FIELDS)
+
+
+@cli.command()
+@click.option("--province", help="Only this province (diacritics optional).")
+@store_option
+@output_options
+def gaps(province: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
+    """Accountability gaps: targets no agency owns, tasks with no lead, tasks without a deadline.
+
+    \b
+        kg gaps
+        kg gaps --province "Lâm Đồng" --format csv
+    """
+    from .tasks import GAP_FIELDS, GAPS, gaps as run
+    rows = run(open_kg(store_dir), province)
+    if fmt != "table" or not rows:
+        emit(rows, fmt, limit, None, GAP_FIELDS)
+        return
+    for i, (gap, title) in enumerate(GAPS.items()):
+        of_kind = [r for r in rows if r["gap"] == gap]
+        click.echo(("\n" if i else "") + f"{title.upper()} ({len(of_kind)})")
+        if of_kind:
+            emit(of_kind, fmt, limit, ["province", "what", "deadline", "owners", "document"])
+        else:
+            click.echo("(none)")
 
 
 @cli.command()

@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 from .abbreviations import search_key
 from .agencies import gazetteer
 from .indicators import catalogue
-from .model import Agency, Document, Span
+from .model import SCOPE_SUFFIX, Agency, Document, Span
 from .text import fold
 from .vocab import (
     CCHC,
@@ -115,8 +115,10 @@ def indicator_graph() -> Graph:
         else:
             g.add((node, SKOS.topConceptOf, CCHC.Indicators))
         for n in ind.national:
-            value = ID[f"indicator/{ind.id}/national/{n.year}"]
+            value = ID[f"indicator/{ind.id}/national/{n.year}" + (f"-{SCOPE_SUFFIX[n.scope]}" if n.scope else "")]
             g.add((node, CCHC.nationalValue, value))
+            if n.scope:
+                g.add((value, CCHC.scope, scope_iri(n.scope)))
             g.add((value, RDF.type, CCHC.NationalValue))
             g.add((value, CCHC.year, Literal(str(n.year), datatype=XSD.gYear)))
             g.add((value, CCHC.value, Literal(_decimal(n.value), datatype=XSD.decimal)))

@@ -5,7 +5,8 @@ An indicator is something a target can be measured by: a target of the national 
 Quyết định 766/QĐ-TTg, the essential services of Đề án 06.  Each entry names the instrument that
 defines it and, where confirmed, the national value for a year.
 
-Linking (`measured_by`) looks for the entry's phrases (its match phrases, aliases and name) in the
+Linking (`measured_by`): a value stated in days or hours measures the catalogue's duration indicator
+(rule ``indicator-duration``); otherwise it looks for the entry's phrases (its match phrases, aliases and name) in the
 target's metric first (rule ``indicator-metric``) and, failing that, in the clause the target was
 read from (rule ``indicator-clause``).  Both sides are compared as `search_words`: no case, no
 diacritics, either tone placement, abbreviations expanded.  The longest phrase found wins, so a
@@ -13,15 +14,17 @@ component ("lĩnh vực cải cách thể chế") is preferred to its index ("ch
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .abbreviations import search_key, search_words
-from .lexicon import load_toml
-from .model import AREAS, COMPARATORS, Measure, Target
+from .lexicon import lexicon, load_toml
+from .model import AREAS, COMPARATORS, SCOPE_SUFFIX, Measure, Target
+from .text import fold
 
 UNITS = ("%", "rank", "points", "count", "level")
-RULES = ("indicator-metric", "indicator-clause")
+RULES = ("indicator-duration", "indicator-metric", "indicator-clause")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class NationalValue:
     year: int
     value: float
     comparator: str
+    scope: str | None = None     # "cấp huyện": set for one level of government; None: the province as a whole
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,7 @@ class Indicator:
     national: tuple[NationalValue, ...]
     match: tuple[str, ...]
     example: str
-
-    def national_for(self, year: int | None) -> NationalValue | None:
-        """The national value for `year`, else the nearest later one (a 2030 value bounds 2027)."""
-        if year is None:
-            return None
-        later = sorted((n for n in self.national if n.year >= year), key=lambda n: n.year)
-        return later[0] if later else None
+    duration: bool = False       # measures a length of time: a target stated in days or hours measures it
 
 
 class CatalogueError(ValueError):
@@ -80,12 +78,14 @@ def catalogue() -> dict[str, Indicator]:
         for n in raw.get("national", []):
             if n.get("comparator") not in COMPARATORS:
                 raise CatalogueError(f"{where}: national comparator {n.get('comparator')!r} is unknown")
-            national.append(NationalValue(int(n["year"]), float(n["value"]), n["comparator"]))
+            if n.get("scope") is not None and n["scope"] not in SCOPE_SUFFIX:
+                raise CatalogueError(f"{where}: national scope {n['scope']!r} is not one of {', '.join(SCOPE_SUFFIX)}")
+            national.append(NationalValue(int(n["year"]), float(n["value"]), n["comparator"], n.get("scope")))
         out[raw["id"]] = Indicator(
             id=raw["id"], vi=raw["vi"], en=raw["en"], aliases=tuple(raw.get("aliases", ())), unit=raw["unit"],
             area=raw["area"], scheme=raw["scheme"], broader=raw.get("broader"), source=raw["source"],
             source_url=raw.get("source_url"), national=tuple(national), match=tuple(raw["match"]),
-            example=raw["example"])
+            example=raw["example"], duration=bool(raw.get("duration", False)))
     for ind in out.values():
         if ind.broader and ind.broader not in out:
             raise CatalogueError(f"indicators.toml: entry {ind.id!r}: broader {ind.broader!r} is not an entry")
@@ -149,8 +149,29 @@ def _ancestors(ind: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _duration() -> re.Pattern[str]:
+    """A value followed by a unit of time ("giảm 02 ngày", "rút ngắn 1,5 ngày làm việc")."""
+    return re.compile(rf"(\d{{1,4}}(?:[.,]\d{{1,2}})?)\s+(?:{lexicon().alternation('duration_noun')})\b")
+
+
+def _in_duration(target: Target) -> bool:
+    if target.value is None:
+        return False
+    return any(float(m.group(1).replace(",", ".")) == target.value
+               for m in _duration().finditer(fold(target.span.quote)))
+
+
 def measured_by(target: Target) -> Measure | None:
-    """What `target` measures, by the rule that linked it; None when nothing in the catalogue fits."""
+    """What `target` measures, by the rule that linked it; None when nothing in the catalogue fits.
+
+    A value stated in days or hours measures the catalogue's duration indicator (rule
+    indicator-duration), whatever the words around it; otherwise the phrases decide."""
+    if _in_duration(target):
+        timed = [ind for ind in catalogue().values() if ind.duration]
+        if timed:
+            return Measure(target_id=target.id, indicator=timed[0].id, rule="indicator-duration",
+                           phrase="(value in days)")
     for rule, text in (("indicator-metric", target.metric), ("indicator-clause", target.span.quote)):
         found = find_indicator(text)
         if found:

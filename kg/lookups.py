@@ -72,8 +72,9 @@ WHO_OWNS_FIELDS = ["province", "year", "comparator", "value", "unit", "area", "s
                    "basis", "document", "number", "file", "quote", "target", "match"]
 TARGETS_FIELDS = ["province", "year", "area", "comparator", "value", "unit", "scope", "metric", "owners", "owned",
                   "document", "number", "file", "quote", "target"]
-COMPARE_FIELDS = ["province", "year", "comparator", "value", "unit", "owners", "metric", "document", "quote", "match"]
-DUTY_FIELDS = ["agency", "province", "role", "area", "task", "document", "number", "file", "quote", "duty"]
+DUTY_FIELDS = ["agency", "province", "role", "area", "task", "deadline", "due", "with", "document", "number", "file",
+               "quote", "duty", "task_id"]
+ROLES = ("lead", "coordinate", "implement", "monitor")
 OWNED_FIELDS = ["agency", "province", "year", "comparator", "value", "unit", "area", "metric", "basis", "document",
                 "number", "file", "quote", "target"]
 CITES_FIELDS = ["file", "number", "province", "cites"]
@@ -180,7 +181,8 @@ def _doc_hint(key: str, docs: list[dict], extra: list[str] | None = None) -> str
     return f"; documents in the store: {', '.join(sorted(r['file'] for r in docs))}" if docs else ""
 
 
-def _owners(kg: KGStore, target: str) -> list[dict]:
+def target_owners(kg: KGStore, target: str) -> list[dict]:
+    """The agencies owning a target, each with the rule and the duty the link rests on."""
     rows = select(kg, "target_owners", target=ox.NamedNode(target))
     return [{"ownerName": r["ownerName"], "rule": _notation(r["ruleIri"], "rule"), "duty": r["duty"]} for r in rows]
 
@@ -220,7 +222,7 @@ def who_owns(kg: KGStore, words: str, province: str | None = None, year: int | N
     out = []
     for h in ranked[:limit] if limit else ranked:
         r = _detail(kg, h["target"], provinces)
-        owners = _owners(kg, h["target"])
+        owners = target_owners(kg, h["target"])
         out.append({
             "province": r["province"], "year": r["year"], "comparator": r["comparator"],
             "value": _value(r), "unit": r["unit"], "area": r["area"], "scope": r["scope"],
@@ -300,6 +302,20 @@ def resolve_agency(kg: KGStore, name: str) -> list[str]:
     raise NotFound(f"no agency named {name!r} in the store" + (f"; nearest: {hint}" if hint else ""))
 
 
+def task_assignments(kg: KGStore) -> dict[str, list[dict]]:
+    """Task IRI -> its assignments (agency name, gazetteer kind, role), leads first."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    seen = set()
+    for r in select(kg, "task_assignments"):
+        key = (r["task"], r["agency"], r["role"])
+        if key not in seen:
+            seen.add(key)
+            out[r["task"]].append({"agency": r["agencyName"], "kind": r["kind"], "role": r["role"]})
+    for rows in out.values():
+        rows.sort(key=lambda a: (ROLES.index(a["role"]) if a["role"] in ROLES else 9, fold(a["agency"])))
+    return out
+
+
 def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, list[dict]]:
     """One agency's duties by role and the targets it owns, per province, each with its document
     (file and number) and verbatim quote.  An unknown agency or province raises NotFound."""
@@ -319,15 +335,19 @@ def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, lis
             if not fprov or prov == fprov:
                 row = owned.setdefault((r["target"], r["agencyName"], prov), dict(r, province=prov, rules=set()))
                 row["rules"].add(_notation(r["ruleIri"], "rule"))
-    role_order = {"lead": 0, "coordinate": 1, "implement": 2, "monitor": 3}
+    role_order = {role: i for i, role in enumerate(ROLES)}
+    assigned = task_assignments(kg)
     duty_rows = sorted(duties.values(), key=lambda r: (fold(r["province"] or ""), role_order.get(r["role"], 9),
                                                        r["file"], r["start"], r["duty"]))
     owned_rows = sorted(owned.values(), key=lambda r: (fold(r["province"] or ""), r["deadline"] or 0, r["areaIri"],
                                                        r["file"], r["start"], r["target"]))
     return {
         "duties": [{"agency": r["agencyName"], "province": r["province"], "role": r["role"],
-                    "area": _notation(r["areaIri"], "area"), "task": r["task"], "document": r["number"] or r["file"],
-                    "number": r["number"], "file": r["file"], "quote": r["quote"], "duty": r["duty"]}
+                    "area": _notation(r["areaIri"], "area"), "task": r["task"], "deadline": r["deadlineText"],
+                    "due": r["due"], "with": [f"{a['agency']} ({a['role']})" for a in assigned.get(r["taskNode"], [])
+                                              if a["agency"] != r["agencyName"]],
+                    "document": r["number"] or r["file"], "number": r["number"], "file": r["file"],
+                    "quote": r["quote"], "duty": r["duty"], "task_id": r["taskNode"]}
                    for r in duty_rows],
         "owns": [{"agency": r["agencyName"], "province": r["province"], "year": r["deadline"],
                   "comparator": _notation(r["cmpIri"], "cmp", _CMPS), "value": _value(r),
@@ -360,27 +380,12 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
     out = []
     for row in rows:
         r = _detail(kg, row["target"], provinces)
-        owners = _owners(kg, row["target"]) if row["owned"] else []
+        owners = target_owners(kg, row["target"]) if row["owned"] else []
         out.append({"province": r["province"], "year": r["year"], "area": r["area"], "comparator": r["comparator"],
                     "value": _value(r), "unit": r["unit"], "scope": r["scope"], "metric": r["metric"],
                     "owners": [o["ownerName"] for o in owners], "owned": bool(owners),
                     "document": r["number"] or r["file"], "number": r["number"], "file": r["file"],
                     "quote": r["quote"], "target": r["target"]})
-    return out
-
-
-def compare(kg: KGStore, words: str) -> list[dict]:
-    """The same kind of target side by side across provinces (best match per province and year)."""
-    rows = who_owns(kg, words)
-    seen: dict[tuple, dict] = {}
-    for r in rows:
-        key = (r["province"], r["year"], r["unit"])
-        if key not in seen:
-            seen[key] = r
-    out = [{"province": r["province"], "year": r["year"], "comparator": r["comparator"], "value": r["value"],
-            "unit": r["unit"], "owners": r["owners"], "metric": r["metric"], "document": r["document"],
-            "quote": r["quote"], "match": r["match"]} for r in seen.values()]
-    out.sort(key=lambda r: (r["year"] or 0, r["province"] or ""))
     return out
 
 

@@ -112,7 +112,8 @@ class Measure:
 
     target_id: str
     indicator: str       # catalogue id
-    rule: str            # indicator-metric (found in the metric) or indicator-clause (in its clause)
+    rule: str            # indicator-duration (a value in days), indicator-metric (a phrase in the metric),
+                         # indicator-clause (a phrase in its clause)
     phrase: str          # the catalogue phrase found, folded
 
 

@@ -84,6 +84,13 @@ def _distinct(lines: list[str], rows: list[Row]) -> bool:
     return True
 
 
+def heading(text: str, width: int | None = None) -> str:
+    """A line above a table, wrapped to the table's width."""
+    import textwrap
+    width = width or min(shutil.get_terminal_size((80, 24)).columns, 160)
+    return textwrap.fill(text, width=width, subsequent_indent="  ")
+
+
 def table(rows: list[Row], columns: list[str] | None = None, width: int | None = None) -> str:
     """An aligned table of the rows (values shortened by `for_table`) that fits `width` columns.
 

@@ -30,5 +30,14 @@ def query_text(name: str) -> str:
     return files("kg").joinpath("queries").joinpath(f"{name}.rq").read_text(encoding="utf-8")
 
 
+# Named queries offered as examples on the endpoint's query page (the endpoint predeclares their prefixes).
+EXAMPLE_QUERIES = ("compare_indicator", "indicators", "tasks", "targets", "owners")
+
+
 def query_page() -> bytes:
-    return files("kg").joinpath("templates").joinpath("query.html").read_bytes()
+    """The endpoint's query page with the example queries inlined (as JSON data, never as markup)."""
+    import json
+    page = files("kg").joinpath("templates").joinpath("query.html").read_text(encoding="utf-8")
+    examples = {name: query_text(name) for name in EXAMPLE_QUERIES}
+    data = json.dumps(examples, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
+    return page.replace("/*EXAMPLES*/null", data).encode("utf-8")

@@ -119,3 +119,19 @@ def test_result_cap_and_bad_syntax(endpoint):
 def test_query_page_works_offline(endpoint):
     html = urllib.request.urlopen(endpoint.rsplit("/", 1)[0] + "/").read().decode("utf-8")
     assert "<textarea" in html and "http://" not in html.replace("http://www.w3", "") and "https://" not in html
+    assert '"compare_indicator"' in html   # the named queries are offered as examples
+
+
+def test_indicator_comparison_as_an_analyst_runs_it(endpoint):
+    """The named query behind `kg compare`, sent as text by an independent client."""
+    from SPARQLWrapper import JSON
+
+    from kg.resources import query_text
+    sw = wrapper(endpoint, JSON)
+    sw.setQuery(query_text("compare_indicator")
+                + "\nVALUES ?indicator { <https://w3id.org/cchc-kg/id/indicator/tthc-truc-tuyen-muc-do-3-4> }")
+    got = [{k: v["value"] for k, v in b.items()} for b in sw.query().convert()["results"]["bindings"]]
+    by = {(r["province"], r["year"]): r for r in got}
+    assert set(by) == {("Tiền Giang", "2025"), ("Đắk Nông", "2025"), ("Tiền Giang", "2030"), ("Đắk Nông", "2030")}
+    assert all(r["verdict"] == "equal" for r in got)
+    assert by[("Đắk Nông", "2030")]["nationalValue"] == "90" and by[("Đắk Nông", "2030")]["nationalYear"] == "2030"

@@ -57,6 +57,20 @@ def _hostile_store(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
+def _view_nodes(report):
+    from kg.store import open_store
+    from visualize.graph_view import build_view
+    return build_view(open_store(report.store)).nodes
+
+
+def test_unowned_targets_are_marked(view):
+    targets = [n for n in view.nodes if n["kind"] == "target"]
+    unowned = [n for n in targets if not n["owned"]]
+    assert unowned and len(unowned) < len(targets)
+    assert all(n["label"].startswith("⚠") and n["color"]["border"] == "#d62728" for n in unowned)
+    assert all("chưa xác định" in n["title"] for n in unowned)
+
+
 def test_map_in_headless_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -107,6 +121,14 @@ def test_map_in_headless_chromium(tmp_path):
         visible = page.evaluate("window.cchcMap.nodes.get({filter: n => !n.hidden}).map(n => n.kind)")
         assert "agency" in visible and len(visible) < n_nodes
         page.select_option("#fRole", "")
+        # unowned targets are marked and can be shown alone
+        unowned = page.evaluate("window.cchcMap.data.nodes.filter(n => n.kind === 'target' && !n.owned).length")
+        assert unowned == len([n for n in _view_nodes(report) if n["kind"] == "target" and not n["owned"]])
+        page.check("#fUnowned")
+        shown = page.evaluate("window.cchcMap.nodes.get({filter: n => !n.hidden && n.kind === 'target'})"
+                              ".map(n => window.cchcMap.data.nodes.find(d => d.id === n.id).owned)")
+        assert shown == [False] * unowned
+        page.uncheck("#fUnowned")
         assert page.evaluate("window.__xss") is None and not errors
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "map-hostile.png"))

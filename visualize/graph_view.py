@@ -27,6 +27,7 @@ AREA_LABELS = {"the_che": "Cải cách thể chế", "thu_tuc_hanh_chinh": "Cả
                "tai_chinh_cong": "Cải cách tài chính công", "chinh_quyen_so": "Chính quyền điện tử, số",
                "chi_so": "Các chỉ số (PAR, SIPAS, PCI, PAPI)", "khac": "Khác"}
 ROLE_COLORS = {"lead": "#d62728", "coordinate": "#1f77b4", "implement": "#2ca02c", "monitor": "#ff7f0e"}
+UNOWNED_COLOR = "#d62728"
 CMP = {">=": "≥", "<=": "≤", "=": "", ">": ">", "<": "<", "reduce_by": "giảm ", "increase_by": "tăng "}
 
 
@@ -114,9 +115,14 @@ def build_view(kg: KGStore, province: str | None = None, agency: str | None = No
     for t in targets:
         tid = t["target"]
         tos = owners[tid]
-        view.nodes.append({"id": tid, "kind": "target", "label": _short_target(t), "shape": "dot", "size": 9,
-                           "color": AREA_COLORS.get(t["area"], "#999"), "area": t["area"],
-                           "province": t["province"] or "", "title": _target_text(t, tos)})
+        node = {"id": tid, "kind": "target", "label": _short_target(t), "shape": "dot", "size": 9,
+                "color": AREA_COLORS.get(t["area"], "#999"), "area": t["area"], "owned": bool(tos),
+                "province": t["province"] or "", "title": _target_text(t, tos)}
+        if not tos:   # no agency owns it: what an inspector looks for, drawn with a thick red ring
+            node.update(color={"background": node["color"], "border": UNOWNED_COLOR,
+                               "highlight": {"background": node["color"], "border": UNOWNED_COLOR}},
+                        borderWidth=4, size=11, label="⚠ " + node["label"])
+        view.nodes.append(node)
         view.edges.append({"from": t["doc"], "to": tid, "kind": "states", "color": "#cccccc"})
         view.edges.append({"from": tid, "to": f"area:{t['area']}", "kind": "in-area",
                            "color": AREA_COLORS.get(t["area"], "#999")})

@@ -29,6 +29,11 @@ from .page import DocState, Page
 from .roles import is_non_duty, role_of, skip_modifiers, starts_with_verb, verb_cluster
 from .tasks import deadline_of
 
+
+@lru_cache(maxsize=1)
+def _deadline_clause() -> re.Pattern[str]:
+    return re.compile(rf"(?:{lexicon().alternation('deadline_phrase')})\b")
+
 _SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
 
 
@@ -326,9 +331,18 @@ class DutyReader:
             if sub and sub[1] >= ce and (cs, ce) != parts[-1]:
                 open_start = start
                 continue
-            out.append((start, ce))
+            if out and self._only_deadline(start, ce):   # "...; hoàn thành trước ngày 15/12/2025": the task's own
+                out[-1] = (out[-1][0], ce)
+            else:
+                out.append((start, ce))
             open_start = None
         return out
+
+    def _only_deadline(self, cs: int, ce: int) -> bool:
+        """A clause that only says when ("hoàn thành trước ngày 15/12/2025", "trong Quý II/2025")."""
+        words = self.f[cs:ce].strip(" ,.;")
+        return (bool(_deadline_clause().match(words)) and len(words) <= 60
+                and deadline_of(self.page.text[cs:ce]) is not None)
 
     def _asked(self, cs: int, ce: int, cm: list[Mention]) -> tuple[list[Mention], int] | None:
         """Bodies named right after a requester inside the clause ("... yêu cầu X làm ...", "giao X ...")."""

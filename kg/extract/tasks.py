@@ -34,7 +34,10 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "year": re.compile(r"(?:nam\s+)?(20\d\d)"),
         "phrase_year": re.compile(rf"{lex.alternation('deadline_phrase')}\s+(?:nam\s+)?(20\d\d)\b"),
         "phrase_date": re.compile(r"(?:truoc|cham nhat|den|trong|vao)\s+ngay\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})"
-                                  r"\s*[/.-]\s*(20\d\d)"),
+                                  r"\s*[/.-]\s*(20\d\d)"
+                                  r"|(?:truoc|cham nhat|den|trong|vao)\s+ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(20\d\d)"),
+        # the day of a full date ("ngày 15 tháng 7 năm 2021"): its month is a date's, not a deadline
+        "day_before": re.compile(r"ngay\s+\d{1,2}\s*$"),
         "recurring": re.compile(rf"\b{lex.alternation('recurring')}\b"),
     }
 
@@ -52,11 +55,11 @@ def deadline_of(text: str, stated: bool = False) -> Deadline | None:
         m = g["phrase_date"].search(f)
         if m:
             return _date(text, m, recurring)
-    m = g["month"].search(f)
+    m = next((x for x in g["month"].finditer(f) if not g["day_before"].search(f, 0, x.start())), None)
     if m and 1 <= int(m.group(1)) <= 12:
         y, mo = int(m.group(2)), int(m.group(1))
         return Deadline("month", _stated(text, m), f"{y:04d}-{mo:02d}-{calendar.monthrange(y, mo)[1]:02d}")
-    m = g["quarter"].search(f)
+    m = next((x for x in g["quarter"].finditer(f) if not g["day_before"].search(f, 0, x.start())), None)
     if m:
         q = _ROMAN.get(m.group(1), int(m.group(1)) if m.group(1).isdigit() else 0)
         if 1 <= q <= 4:
