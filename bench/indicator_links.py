@@ -55,7 +55,7 @@ def main() -> None:
             doc = extract_document(read_source(path), path.stem)
             quotes = {t.id: t.span.quote for t in doc.targets}
             targets += len(doc.targets)
-            for m in doc.measures:
+            for m in (m for m in doc.measures if m.target_id in quotes):   # targets' links (not results')
                 linked += 1
                 rules[m.rule] += 1
                 key = _key(path.stem, m.indicator, quotes[m.target_id])

@@ -407,6 +407,50 @@ def gaps(province: str | None, store_dir: str, fmt: str, limit: int | None) -> N
             click.echo("(none)")
 
 
+@cli.group()
+def actuals() -> None:
+    """Published results (PAR INDEX, SIPAS ... by province and year) added to the store."""
+
+
+@actuals.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False))
+@store_option
+def actuals_import(csv_file: str, store_dir: str) -> None:
+    """Add the rows of CSV_FILE (indicator,province,year,value,unit,source[,note]) to the store.
+
+    Every row is checked first; a bad row stops the import (file and line named) and nothing is
+    written.  Importing a file of the same name again replaces it; `kg build` into the same store
+    keeps it.
+
+    \b
+        kg actuals import data/actuals/par_sipas_2021_2024.csv
+    """
+    from .actuals import import_actuals
+    n = import_actuals(store_dir, csv_file)
+    click.echo(f"Imported {n} results from {Path(csv_file).name} into {store_dir}; statuses recorded: kg status")
+
+
+@cli.command()
+@click.option("--province", help="Only this province (diacritics optional).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+              help="The date to judge on (default: today): 2025-12-31 or 31/12/2025.")
+@store_option
+@output_options
+def status(province: str | None, as_of, store_dir: str, fmt: str, limit: int | None) -> None:
+    """Where each target and dated task stands as of a date, by the rules of kg/data/status.toml.
+
+    Targets: achieved, on track, at risk, missed, overdue (deadline passed, no result), no data.
+    Tasks: done, due, overdue, recurring.  Each row names its rule and the result it rests on.
+
+    \b
+        kg status --province "Lâm Đồng"
+        kg status --as-of 31/12/2025 --format csv
+    """
+    from .status import STATUS_FIELDS, status as run
+    rows = run(open_kg(store_dir), province, as_of.date() if as_of else None)
+    emit(rows, fmt, limit, ["province", "status", "year", "target", "evidence", "what"], STATUS_FIELDS)
+
+
 @cli.command()
 @click.argument("doc", required=False)
 @store_option

@@ -21,6 +21,7 @@ from .vocab import (
     ELI,
     ID,
     OA,
+    QB,
     agency_type_iri,
     area_iri,
     comparator_iri,
@@ -60,6 +61,10 @@ def agency_kind_iri(agency_id: str) -> URIRef:
 
 def indicator_iri(indicator_id: str) -> URIRef:
     return ID[f"indicator/{indicator_id}"]
+
+
+def result_iri(result_id: str) -> URIRef:
+    return ID[f"result/{result_id}"]
 
 
 def instrument_iri(number: str) -> URIRef:
@@ -227,9 +232,33 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         g.add((node, RDFS.label, Literal(_target_label(t), lang="vi")))
         g.add((node, CCHC.source, _span(g, doc, t.span)))
 
+    for r in doc.results:
+        node = result_iri(r.id)
+        g.add((node, RDF.type, CCHC.Result))
+        g.add((node, RDF.type, QB.Observation))
+        g.add((node, QB.dataSet, CCHC.DocumentResults))
+        g.add((node, CCHC.statedIn, d))
+        if doc.province:
+            g.add((node, CCHC.refArea, ID[f"province/{slug(doc.province)}"]))
+        g.add((node, CCHC.refYear, Literal(str(r.year), datatype=XSD.gYear)))
+        g.add((node, CCHC.yearStated, Literal(r.year_stated)))
+        g.add((node, CCHC.value, Literal(_decimal(r.value), datatype=XSD.decimal)))
+        if r.value_max is not None:
+            g.add((node, CCHC.valueMax, Literal(_decimal(r.value_max), datatype=XSD.decimal)))
+        g.add((node, CCHC.unit, unit_iri(r.unit)))
+        g.add((node, CCHC.comparator, comparator_iri(r.comparator)))
+        g.add((node, CCHC.area, area_iri(r.area)))
+        g.add((node, CCHC.metric, Literal(r.metric, lang="vi")))
+        g.add((node, CCHC.source, _span(g, doc, r.span)))
+
+    results = {r.id for r in doc.results}
     for m in doc.measures:
-        node = ID[f"target/{m.target_id}"]
-        g.add((node, CCHC.measures, indicator_iri(m.indicator)))
+        if m.target_id in results:   # a result's indicator is a dimension of its observation
+            node = result_iri(m.target_id)
+            g.add((node, CCHC.indicator, indicator_iri(m.indicator)))
+        else:
+            node = ID[f"target/{m.target_id}"]
+            g.add((node, CCHC.measures, indicator_iri(m.indicator)))
         g.add((node, CCHC.measureRule, rule_iri(m.rule)))
         g.add((node, CCHC.matchedPhrase, Literal(m.phrase)))
 

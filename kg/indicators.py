@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from .abbreviations import search_key, search_words
 from .lexicon import lexicon, load_toml
-from .model import AREAS, COMPARATORS, SCOPE_SUFFIX, Measure, Target
+from .model import AREAS, COMPARATORS, SCOPE_SUFFIX, Measure, Result, Target
 from .text import fold
 
 UNITS = ("%", "rank", "points", "count", "level")
@@ -155,15 +155,16 @@ def _duration() -> re.Pattern[str]:
     return re.compile(rf"(\d{{1,4}}(?:[.,]\d{{1,2}})?)\s+(?:{lexicon().alternation('duration_noun')})\b")
 
 
-def _in_duration(target: Target) -> bool:
+def _in_duration(target: Target | Result) -> bool:
     if target.value is None:
         return False
     return any(float(m.group(1).replace(",", ".")) == target.value
                for m in _duration().finditer(fold(target.span.quote)))
 
 
-def measured_by(target: Target) -> Measure | None:
-    """What `target` measures, by the rule that linked it; None when nothing in the catalogue fits.
+def measured_by(target: Target | Result) -> Measure | None:
+    """What a target (or a reported result) measures, by the rule that linked it; None when nothing
+    in the catalogue fits.
 
     A value stated in days or hours measures the catalogue's duration indicator (rule
     indicator-duration), whatever the words around it; otherwise the phrases decide."""
@@ -179,7 +180,7 @@ def measured_by(target: Target) -> Measure | None:
     return None
 
 
-def link_targets(targets: list[Target]) -> list[Measure]:
+def link_targets(targets: list[Target | Result]) -> list[Measure]:
     return [m for m in map(measured_by, targets) if m is not None]
 
 

@@ -65,6 +65,22 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Result:
+    """An achieved value a document reports ("Chỉ số CCHC năm 2023 đạt 85,6%, xếp thứ 20/63")."""
+
+    id: str
+    area: str
+    year: int            # the year the value is for: stated next to it, else the document's year
+    value: float
+    value_max: float | None
+    unit: str            # "%", "rank", "points"
+    comparator: str      # "=" unless stated ("trên 87%")
+    metric: str
+    span: Span
+    year_stated: bool = True   # False: the year is the document's, not written beside the value
+
+
+@dataclass(frozen=True)
 class Duty:
     id: str
     agency: Agency
@@ -143,6 +159,7 @@ class Document:
     encoding: str = "utf-8"
     citations: list[Citation] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
     duties: list[Duty] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     ownerships: list[Ownership] = field(default_factory=list)

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
+from .actuals import FOLDER as ACTUALS_FOLDER, carried_actuals, graph_iri as actuals_graph_iri
 from .errors import KGError, SourceDecodeError
 from .extract import extract_document
 from .graph import (
@@ -24,6 +25,7 @@ from .graph import (
 from .ingest import SUPPORTED_SUFFIXES, read_source
 from .model import Document
 from .resources import ontology_text
+from .status import record_status
 from .store import open_store, write_store
 
 
@@ -83,7 +85,7 @@ def read_documents(files: list[Path], skip_invalid: bool = False,
     return docs, skipped
 
 
-def to_nquads(docs: list[Document]) -> bytes:
+def to_nquads(docs: list[Document], extra: dict[URIRef, Graph] | None = None) -> bytes:
     ds = Dataset()
     onto = Graph()
     onto.parse(data=ontology_text(), format="turtle")
@@ -93,6 +95,8 @@ def to_nquads(docs: list[Document]) -> bytes:
     shared = ds.graph(SHARED_GRAPH)
     for doc in docs:
         _copy(document_graph(doc, shared), ds.graph(doc_graph_iri(doc.id)))
+    for name, graph in (extra or {}).items():
+        _copy(graph, ds.graph(name))
     return ds.serialize(format="nquads", encoding="utf-8")
 
 
@@ -118,8 +122,13 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
         unknown = sorted({x.agency.name for x in d.duties if not x.agency.known})
         if unknown:
             warnings.append(f"{d.source}: bodies not in the gazetteer (kept, flagged): {', '.join(unknown)}")
-    info = {"documents": [d.source for d in docs], "skipped": skipped, "format": 1}
-    path = write_store(out, to_nquads(docs), info)
+    # published results imported into the store before (kg actuals import) are carried over
+    carried = carried_actuals(out)
+    info = {"documents": [d.source for d in docs], "skipped": skipped, "format": 1,
+            "actuals": [name for name, _, _ in carried]}
+    path = write_store(out, to_nquads(docs, {actuals_graph_iri(Path(n).stem): g for n, _, g in carried}), info,
+                       {f"{ACTUALS_FOLDER}/{name}": data for name, data, _ in carried})
+    record_status(path)
     report = BuildReport(store=path, documents=docs, skipped=skipped, warnings=warnings)
     report.triples = len(open_store(path))
     return report

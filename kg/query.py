@@ -26,7 +26,8 @@ PREFIXES = {"cchc": "https://w3id.org/cchc-kg/ontology#", "eli": "http://data.eu
             "oa": "http://www.w3.org/ns/oa#", "org": "http://www.w3.org/ns/org#", "prov": "http://www.w3.org/ns/prov#",
             "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
             "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dcterms": "http://purl.org/dc/terms/",
-            "xsd": "http://www.w3.org/2001/XMLSchema#", "id": "https://w3id.org/cchc-kg/id/"}
+            "xsd": "http://www.w3.org/2001/XMLSchema#", "id": "https://w3id.org/cchc-kg/id/",
+            "qb": "http://purl.org/linked-data/cube#"}
 
 
 @cache

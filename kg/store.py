@@ -52,8 +52,9 @@ def open_store(path: str | Path, read_only: bool = True) -> KGStore:
     return KGStore(path, store, info)
 
 
-def write_store(out: str | Path, nquads: bytes, info: dict) -> Path:
-    """Bulk-load N-Quads into a new store and swap it in place of `out`."""
+def write_store(out: str | Path, nquads: bytes, info: dict, files: dict[str, bytes] | None = None) -> Path:
+    """Bulk-load N-Quads into a new store and swap it in place of `out`; `files` (relative path ->
+    bytes) are written inside the new store before the swap."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.building-{os.getpid()}")
@@ -67,6 +68,9 @@ def write_store(out: str | Path, nquads: bytes, info: dict) -> Path:
         triples = len(store)
         del store
         info = dict(info, triples=triples, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        for rel, data in (files or {}).items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(data)
         (tmp / MARKER).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
         if out.exists():
             if not (out / MARKER).is_file() and any(out.iterdir()):
@@ -80,3 +84,9 @@ def write_store(out: str | Path, nquads: bytes, info: dict) -> Path:
         raise
     shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def record_change(kg: KGStore, **info: object) -> None:
+    """After an update of an opened (writable) store: its marker's triple count and `info` refreshed."""
+    kg.info = dict(kg.info, triples=len(kg.store), **info)
+    (kg.path / MARKER).write_text(json.dumps(kg.info, ensure_ascii=False, indent=2), encoding="utf-8")

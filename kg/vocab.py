@@ -9,6 +9,7 @@ from .model import CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 ID = Namespace("https://w3id.org/cchc-kg/id/")
+QB = Namespace("http://purl.org/linked-data/cube#")
 
 
 class CCHC(DefinedNamespace):
@@ -26,6 +27,21 @@ class CCHC(DefinedNamespace):
     ReviewItem: URIRef
     Task: URIRef
     Indicator: URIRef
+    Result: URIRef
+    Status: URIRef
+    StatusRules: URIRef
+    StatusValues: URIRef
+    statusOf: URIRef
+    statusValue: URIRef
+    basedOn: URIRef
+    asOf: URIRef
+    DocumentResults: URIRef
+    ResultStructure: URIRef
+    refArea: URIRef
+    refAreaName: URIRef
+    refYear: URIRef
+    indicator: URIRef
+    yearStated: URIRef
     Indicators: URIRef
     NationalValue: URIRef
     measures: URIRef
@@ -104,6 +120,14 @@ def scope_iri(scope: str) -> URIRef:
 
 def kind_iri(kind: str) -> URIRef:
     return _CONCEPTS[f"kind-{kind}"]
+
+
+def status_iri(status: str) -> URIRef:
+    return _CONCEPTS[f"status-{status.replace(' ', '-')}"]
+
+
+def status_rule_iri(rule: str) -> URIRef:
+    return _CONCEPTS[f"status-rule-{rule}"]
 
 
 def rule_iri(rule: str) -> URIRef:

@@ -21,6 +21,7 @@ from .coverage import review
 from .duties import DutyReader
 from .metadata import read_metadata
 from .page import DocState, Page
+from .results import document_year, read_results
 from .tables import TableReader
 from .targets import read_targets
 from .tasks import tasks_of
@@ -38,6 +39,7 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     duties = DutyReader(page, state)
     tables = TableReader(page, state, duties)
     ctxs = contexts(page.root)
+    doc_year = document_year(doc.date)
     for node in page.root.walk():
         if node.kind in ("root", "implicit"):
             continue
@@ -55,6 +57,7 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
             continue
         state.table = None
         doc.targets.extend(read_targets(page, node, ctx, state))
+        doc.results.extend(read_results(page, node, ctx, state, doc_year))
         doc.duties.extend(duties.read(node, ctx))
     doc.tasks, doc.duties = tasks_of(page, doc.duties, state, state.deadlines)
     doc.targets = _annual_plan_year(doc)
@@ -62,7 +65,7 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     doc.targets, same = _once(doc.targets)
     doc.ownerships = [replace(o, target_id=same.get(o.target_id, o.target_id)) for o in doc.ownerships]
     doc.ownerships = infer_ownership(doc)
-    doc.measures = link_targets(doc.targets)
+    doc.measures = link_targets([*doc.targets, *doc.results])
     return doc
 
 

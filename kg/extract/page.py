@@ -68,6 +68,7 @@ class DocState:
     targets: int = 0
     duties: int = 0
     tasks: int = 0
+    results: int = 0
     table: TableHeader | None = None
     prev_forward: bool | None = None
     prev_year: int | None = None
@@ -81,6 +82,10 @@ class DocState:
     def duty_id(self) -> str:
         self.duties += 1
         return f"{self.doc_id}-d{self.duties}"
+
+    def result_id(self) -> str:
+        self.results += 1
+        return f"{self.doc_id}-r{self.results}"
 
     def task_id(self) -> str:
         self.tasks += 1
