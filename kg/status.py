@@ -12,14 +12,14 @@ from functools import lru_cache
 
 from .indicators import find_indicator
 from .lexicon import load_toml
-from .lookups import resolve_province
+from .lookups import resolve_province, target_owners
 from .query import select
 from .store import KGStore
 from .text import fold
 
 STATUS_FIELDS = ["kind", "status", "rule", "province", "year", "due", "comparator", "value", "unit", "indicator",
-                 "what", "evidence", "result_value", "result_year", "result_source", "document", "number", "file",
-                 "quote", "id", "result"]
+                 "what", "owners", "evidence", "result_value", "result_year", "result_source", "document", "number",
+                 "file", "quote", "id", "result"]
 TARGET_STATUSES = ("achieved", "on track", "at risk", "missed", "overdue", "no data")
 TASK_STATUSES = ("done", "due", "overdue", "recurring", "no deadline")
 
@@ -137,14 +137,16 @@ def status(kg: KGStore, province: str | None = None, as_of: dt.date | None = Non
         if fprov and t["province"] != fprov:
             continue
         rule, r = target_status(t, results, as_of)
-        out.append(_row("target", rule, r, t, year=t["year"], comparator=t["comparator"], value=t["value"],
-                        unit=t["unit"], indicator=(t["indicator"] or "").rsplit("/", 1)[-1] or None,
+        owners = sorted({o["ownerName"] for o in target_owners(kg, t["target"])})
+        out.append(_row("target", rule, r, t, owners=owners, year=t["year"], comparator=t["comparator"],
+                        value=t["value"], unit=t["unit"], indicator=(t["indicator"] or "").rsplit("/", 1)[-1] or None,
                         what=t["metric"], document=t["number"] or t["file"], id=t["target"]))
     dates = {d["file"]: d["date"] for d in select(kg, "documents")}
     for k in tasks(kg, province=province):
         if k["deadline"]:
             rule, r = task_status(k, results, dates.get(k["file"]), as_of)
-            out.append(_row("task", rule, r, k, due=k["due"], what=k["task"], document=k["document"], id=k["id"]))
+            out.append(_row("task", rule, r, k, owners=k["assigned"], due=k["due"], what=k["task"],
+                            document=k["document"], id=k["id"]))
     order = {"target": TARGET_STATUSES, "task": TASK_STATUSES}
     out.sort(key=lambda s: (fold(s["province"] or ""), s["kind"], order[s["kind"]].index(s["status"]),
                             s["year"] or 0, str(s["due"] or ""), s["file"]))
