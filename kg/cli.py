@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -43,8 +44,31 @@ def output_options(f):
     return wrapper
 
 
+def as_of_option(f):
+    """--as-of DATE: the date bodies are shown as in force on (and, for status, judged on); default today."""
+    return click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+                        help="Show bodies as in force on this date (2025-12-31 or 31/12/2025; default today).")(f)
+
+
+def _day(as_of) -> date | None:
+    return as_of.date() if as_of else None
+
+
+def notes(province: str | None = None, agency: str | None = None, as_of=None) -> None:
+    """What the 2025 reorganisation means for the names asked, on stderr ("note: ..."), with an answer
+    (a question that matches nothing says only "no results")."""
+    from .lookups import agency_notes
+    from .reorganisation import province_note
+    found = [province_note(province, _day(as_of))] if province else []
+    found += agency_notes(agency, _day(as_of)) if agency else []
+    from .output import heading
+    for note in found:
+        if note:
+            click.echo(heading(f"note: {note}"), err=True)
+
+
 def emit(rows, fmt: str, limit: int | None, columns: list[str] | None = None, fields: list[str] | None = None,
-         empty: str = NO_RESULTS) -> None:
+         empty: str = NO_RESULTS, footnote: bool = True) -> None:
     """Print rows as a table (of `columns`), JSON or CSV (of `fields`, also the header when there are no rows).
 
     No rows: `empty` on stderr, and `[]` for JSON or the header alone for CSV on stdout.
@@ -59,6 +83,11 @@ def emit(rows, fmt: str, limit: int | None, columns: list[str] | None = None, fi
             click.echo(render([], "csv", fields), nl=False)
         return
     click.echo(render(rows, fmt, columns if fmt == "table" else fields if fmt == "csv" else None))
+    if footnote and fmt == "table" and columns and any(c in columns for c in ("owners", "agency", "assigned")):
+        from .output import changes_note
+        note = changes_note(rows)
+        if note:
+            click.echo(note)
 
 
 def open_kg(store_dir: str):
@@ -225,9 +254,10 @@ def stats(store_dir: str, fmt: str, agencies: bool) -> None:
 @click.argument("words")
 @click.option("--province", help="Only this province (diacritics optional).")
 @click.option("--year", type=int, help="Only targets due this year.")
+@as_of_option
 @store_option
 @output_options
-def who_owns(words: str, province: str | None, year: int | None, store_dir: str, fmt: str,
+def who_owns(words: str, province: str | None, year: int | None, as_of, store_dir: str, fmt: str,
              limit: int | None) -> None:
     """Which agencies own the targets that match WORDS (diacritics and abbreviations optional).
 
@@ -240,7 +270,9 @@ def who_owns(words: str, province: str | None, year: int | None, store_dir: str,
     """
     from .lookups import WHO_OWNS_FIELDS, suggest_words, who_owns as run
     kg = open_kg(store_dir)
-    rows = run(kg, words, province, year, limit)
+    rows = run(kg, words, province, year, limit, _day(as_of))
+    if rows:
+        notes(province, None, as_of)
     if rows and rows[0]["match"] < 1:
         click.echo(f"note: no target matches all of {words!r}; showing the closest" + suggest_words(kg, words),
                    err=True)
@@ -251,9 +283,10 @@ def who_owns(words: str, province: str | None, year: int | None, store_dir: str,
 @cli.command()
 @click.argument("name")
 @click.option("--province", help="Only this province (diacritics optional).")
+@as_of_option
 @store_option
 @output_options
-def agency(name: str, province: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
+def agency(name: str, province: str | None, as_of, store_dir: str, fmt: str, limit: int | None) -> None:
     """What an agency must do (duties by role) and which targets it owns; abbreviations accepted.
 
     \b
@@ -262,7 +295,9 @@ def agency(name: str, province: str | None, store_dir: str, fmt: str, limit: int
         kg agency "so tt&tt" --format json
     """
     from .lookups import DUTY_FIELDS, OWNED_FIELDS, agency as run
-    result = run(open_kg(store_dir), name, province)
+    result = run(open_kg(store_dir), name, province, _day(as_of))
+    if result["duties"] or result["owns"]:
+        notes(province, name, as_of)
     if limit:
         result = {k: v[:limit] for k, v in result.items()}
     nothing = not result["duties"] and not result["owns"]
@@ -280,10 +315,19 @@ def agency(name: str, province: str | None, store_dir: str, fmt: str, limit: int
     if nothing:
         click.echo(NO_RESULTS, err=True)
         return
+    several = len({r["agency"] for r in result["duties"] + result["owns"]}) > 1   # a body and its successor
+    if several:   # the documents' own names tell the bodies apart; the footnote says what they became
+        result = {k: [{**r, "agency_in_force": r["agency"]} for r in rows] for k, rows in result.items()}
     click.echo("DUTIES")
-    emit(result["duties"], fmt, None, ["province", "role", "deadline", "task", "with"], empty="(none)")
+    emit(result["duties"], fmt, None, ["agency"] * several + ["province", "role", "deadline", "task", "with"],
+         empty="(none)", footnote=False)
     click.echo("\nOWNS")
-    emit(result["owns"], fmt, None, ["province", "year", "target", "metric", "basis"], empty="(none)")
+    emit(result["owns"], fmt, None, ["agency"] * several + ["province", "year", "target", "metric", "basis"],
+         empty="(none)", footnote=False)
+    from .output import changes_note
+    note = changes_note(result["duties"] + result["owns"])
+    if note:
+        click.echo(note)
 
 
 @cli.command()
@@ -292,10 +336,11 @@ def agency(name: str, province: str | None, store_dir: str, fmt: str, limit: int
                              "tai_chinh_cong, chinh_quyen_so, chi_so, khac.")
 @click.option("--province", help="Only this province (diacritics optional).")
 @click.option("--unowned", is_flag=True, help="Only targets no agency owns.")
+@as_of_option
 @store_option
 @output_options
-def targets(year: int | None, area: str | None, province: str | None, unowned: bool, store_dir: str, fmt: str,
-            limit: int | None) -> None:
+def targets(year: int | None, area: str | None, province: str | None, unowned: bool, as_of, store_dir: str,
+            fmt: str, limit: int | None) -> None:
     """The target list an inspector works through.
 
     \b
@@ -303,7 +348,9 @@ def targets(year: int | None, area: str | None, province: str | None, unowned: b
         kg targets --province "Lạng Sơn" --unowned --format csv
     """
     from .lookups import TARGETS_FIELDS, targets as run
-    rows = run(open_kg(store_dir), year, area, province, unowned, limit)
+    rows = run(open_kg(store_dir), year, area, province, unowned, limit, _day(as_of))
+    if rows:
+        notes(province, None, as_of)
     emit(rows, fmt, limit, ["province", "year", "area", "target", "metric", "owners"], TARGETS_FIELDS)
 
 
@@ -311,9 +358,10 @@ def targets(year: int | None, area: str | None, province: str | None, unowned: b
 @click.argument("indicator")
 @click.option("--province", help="Only this province (diacritics optional).")
 @click.option("--year", type=int, help="Only targets due this year.")
+@as_of_option
 @store_option
 @output_options
-def compare(indicator: str, province: str | None, year: int | None, store_dir: str, fmt: str,
+def compare(indicator: str, province: str | None, year: int | None, as_of, store_dir: str, fmt: str,
             limit: int | None) -> None:
     """Every province's target for an INDICATOR (id or words) beside the national value.
 
@@ -328,7 +376,9 @@ def compare(indicator: str, province: str | None, year: int | None, store_dir: s
     """
     from .comparison import COMPARE_FIELDS, compare as run, heading
     from .output import heading as wrap
-    rows = run(open_kg(store_dir), indicator, province, year)
+    rows = run(open_kg(store_dir), indicator, province, year, _day(as_of))
+    if rows:
+        notes(province, None, as_of)
     if fmt != "table" or not rows:
         emit(rows, fmt, limit, None, COMPARE_FIELDS)
         return
@@ -367,9 +417,10 @@ def indicators(family: str | None, store_dir: str, fmt: str, limit: int | None) 
 @click.option("--province", help="Only this province (diacritics optional).")
 @click.option("--agency", "agency_name",
               help="Only tasks this agency is assigned, in any role (abbreviations accepted).")
+@as_of_option
 @store_option
 @output_options
-def tasks(due_before, province: str | None, agency_name: str | None, store_dir: str, fmt: str,
+def tasks(due_before, province: str | None, agency_name: str | None, as_of, store_dir: str, fmt: str,
           limit: int | None) -> None:
     """Tasks (nhiệm vụ) with their deadline as stated, the day it falls due, lead and co-assignees.
 
@@ -378,15 +429,18 @@ def tasks(due_before, province: str | None, agency_name: str | None, store_dir: 
         kg tasks --province "Tiền Giang" --agency "Sở Nội vụ"
     """
     from .tasks import TASK_FIELDS, tasks as run
-    rows = run(open_kg(store_dir), due_before.date() if due_before else None, province, agency_name)
+    rows = run(open_kg(store_dir), due_before.date() if due_before else None, province, agency_name, _day(as_of))
+    if rows:
+        notes(province, agency_name, as_of)
     emit(rows, fmt, limit, ["province", "deadline", "task", "assigned", "document"], TASK_FIELDS)
 
 
 @cli.command()
 @click.option("--province", help="Only this province (diacritics optional).")
+@as_of_option
 @store_option
 @output_options
-def gaps(province: str | None, store_dir: str, fmt: str, limit: int | None) -> None:
+def gaps(province: str | None, as_of, store_dir: str, fmt: str, limit: int | None) -> None:
     """Accountability gaps: targets no agency owns, tasks with no lead, tasks without a deadline.
 
     \b
@@ -394,7 +448,9 @@ def gaps(province: str | None, store_dir: str, fmt: str, limit: int | None) -> N
         kg gaps --province "Lâm Đồng" --format csv
     """
     from .tasks import GAP_FIELDS, GAPS, gaps as run
-    rows = run(open_kg(store_dir), province)
+    rows = run(open_kg(store_dir), province, _day(as_of))
+    if rows:
+        notes(province, None, as_of)
     if fmt != "table" or not rows:
         emit(rows, fmt, limit, None, GAP_FIELDS)
         return
@@ -427,7 +483,7 @@ def actuals_import(csv_file: str, store_dir: str) -> None:
     """
     from .actuals import import_actuals
     n = import_actuals(store_dir, csv_file)
-    click.echo(f"Imported {n} results from {Path(csv_file).name} into {store_dir}; statuses recorded: kg status")
+    click.echo(f"Imported {n} results from {Path(csv_file).name}; statuses recorded (kg status)")
 
 
 @cli.command()
@@ -447,7 +503,9 @@ def status(province: str | None, as_of, store_dir: str, fmt: str, limit: int | N
         kg status --as-of 31/12/2025 --format csv
     """
     from .status import STATUS_FIELDS, status as run
-    rows = run(open_kg(store_dir), province, as_of.date() if as_of else None)
+    rows = run(open_kg(store_dir), province, _day(as_of))
+    if rows:
+        notes(province, None, as_of)
     emit(rows, fmt, limit, ["province", "status", "year", "target", "evidence", "what"], STATUS_FIELDS)
 
 
@@ -532,6 +590,29 @@ def map_(store_dir: str, output: str, province: str | None, agency_name: str | N
         click.echo(f"{NO_RESULTS}: nothing to draw, {output} not written", err=True)
         return
     click.echo(f"wrote {path}: {n_nodes} nodes, {n_edges} edges")
+
+
+@cli.command()
+@click.option("--province", required=True, help="The province to report on (diacritics optional).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+              help="The date to judge on (default: today): 2025-12-31 or 31/12/2025.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write (default: report-<province>.html).")
+@store_option
+def report(province: str, as_of, output: str | None, store_dir: str) -> None:
+    """Write one province's report for inspectors: a self-contained HTML page that works offline.
+
+    Targets by reform area with their status, owners, evidence and source quote; a deadline
+    timeline; accountability gaps; the rules that decided each status (kg status).
+
+    \b
+        kg report --province "Lâm Đồng" --as-of 2026-11-29 -o lam-dong.html
+        kg report --province "tien giang"
+    """
+    from visualize.report import write_report
+    path, data = write_report(open_kg(store_dir), province, as_of.date() if as_of else None, output)
+    click.echo(f"wrote {path}: {len(data['targets'])} targets, {len(data['tasks'])} tasks of {data['province']} "
+               f"as of {data['as_of']}")
 
 
 def main() -> None:

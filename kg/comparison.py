@@ -6,6 +6,7 @@ filters by province and year first, and adds each target's owners ("no owner nam
 """
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 
 import pyoxigraph as ox
@@ -17,11 +18,13 @@ from .indicators import Indicator, catalogue, resolve
 from .lookups import MAX_QUERY, NotFound, resolve_province, target_owners
 from .model import SCOPE_SUFFIX
 from .query import select
+from .reorganisation import annotate
 from .store import KGStore
 from .text import fold
 
 COMPARE_FIELDS = ["indicator", "province", "year", "comparator", "value", "unit", "scope", "national", "verdict",
-                  "owners", "owned", "indicator_label", "document", "number", "file", "quote", "target"]
+                  "owners", "owned", "indicator_label", "document", "number", "file", "quote", "target",
+                  "owners_in_force", "changes"]
 INDICATOR_FIELDS = ["id", "family", "unit", "area", "label", "label_en", "broader", "national", "provinces",
                     "targets", "source", "source_url"]
 _LEVELS = list(SCOPE_SUFFIX)   # cấp tỉnh, cấp huyện, cấp xã
@@ -67,7 +70,8 @@ def heading(indicator_id: str) -> str:
     return f"{ind.id}: {ind.vi} [{ind.scheme}" + (f"; national {national}" if national else "; no national value") + "]"
 
 
-def compare(kg: KGStore, words: str, province: str | None = None, year: int | None = None) -> list[dict]:
+def compare(kg: KGStore, words: str, province: str | None = None, year: int | None = None,
+            as_of: dt.date | None = None) -> list[dict]:
     """Every province's target for the indicators `words` name, beside the national value of the same
     year and level, with a verdict; filtered by province and year first.  Unknown indicator or
     province: NotFound; an indicator no target measures gives no rows."""
@@ -87,7 +91,7 @@ def compare(kg: KGStore, words: str, province: str | None = None, year: int | No
                 "verdict": r["verdict"], "owners": sorted({o["ownerName"] for o in owners}), "owned": bool(owners),
                 "indicator_label": ind.vi, "document": r["number"] or r["file"], "number": r["number"],
                 "file": r["file"], "quote": r["quote"], "target": r["target"]})
-    return out
+    return annotate(out, as_of)
 
 
 def indicators(kg: KGStore, family: str | None = None) -> list[dict]:

@@ -36,6 +36,7 @@ from .vocab import (
 ONTOLOGY_GRAPH = ID["graph/ontology"]
 GAZETTEER_GRAPH = ID["graph/gazetteer"]
 INDICATOR_GRAPH = ID["graph/indicators"]
+REORGANISATION_GRAPH = ID["graph/reorganisation"]
 SHARED_GRAPH = ID["graph/shared"]   # nodes several documents share: instruments, provinces, agencies
 
 
@@ -91,6 +92,43 @@ def gazetteer_graph() -> Graph:
             g.add((event, RDFS.label, Literal(f"{entry.vi} → {gazetteer()[entry.renamed_to].vi} (2025)", lang="vi")))
             g.add((event, PROV.used, k))
             g.add((event, PROV.generated, agency_kind_iri(entry.renamed_to)))
+    return g
+
+
+def reorganisation_graph() -> Graph:
+    """The 2025 reorganisation as org:ChangeEvent nodes: what changed into what, on which day, under
+    which instrument (cchc:legalBasis, rdfs:seeAlso the page where it was confirmed).  A department
+    merger shares its IRI with the gazetteer's renaming event of the same body."""
+    from .reorganisation import changes
+    g = Graph()
+    for c in changes():
+        events: list[tuple[URIRef, str | None]]
+        if c.kind == "department":
+            events = [(ID[f"change/{old}"] if old in gazetteer() else ID[f"change/{slug(old)}"], old) for old in c.old]
+        else:
+            events = [(ID[f"change/{c.kind}/{slug(c.new if c.kind == 'province' else c.old[0])}"], None)]
+        for event, old in events:
+            g.add((event, RDF.type, ORG.ChangeEvent))
+            g.add((event, DCTERMS.date, Literal(c.date.isoformat(), datatype=XSD.date)))
+            g.add((event, CCHC.legalBasis, Literal(c.basis, lang="vi")))
+            if c.source_url:
+                g.add((event, RDFS.seeAlso, URIRef(c.source_url)))
+            if c.note:
+                g.add((event, RDFS.comment, Literal(c.note, lang="vi")))
+            if c.kind == "province":
+                g.add((event, RDFS.label, Literal(f"{', '.join(c.old)} → {c.new} ({c.date.isoformat()})", lang="vi")))
+                g.add((event, PROV.generated, ID[f"province/{slug(c.new)}"]))
+                for p in c.old:
+                    g.add((event, PROV.used, ID[f"province/{slug(p)}"]))
+            elif c.kind == "department":
+                new = agency_kind_iri(c.new) if c.new in gazetteer() else Literal(c.new, lang="vi")
+                g.add((event, PROV.generated, new))
+                if old in gazetteer():
+                    g.add((event, PROV.used, agency_kind_iri(old)))
+                else:
+                    g.add((event, RDFS.label, Literal(f"{old} → {c.new}", lang="vi")))
+            else:
+                g.add((event, RDFS.label, Literal(f"{c.old[0]}: {c.new}", lang="vi")))
     return g
 
 

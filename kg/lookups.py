@@ -11,6 +11,7 @@ matches nothing returns no rows.
 """
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections import defaultdict
@@ -23,10 +24,12 @@ from .agencies import find_mentions
 from .errors import KGError
 from .model import AREAS, CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
 from .query import select
+from .reorganisation import annotate, changes, related_kinds
 from .store import KGStore
 from .text import fold
 
 FN = "https://w3id.org/cchc-kg/fn#"
+KIND = "https://w3id.org/cchc-kg/id/agency-kind/"
 _XSD_DEC = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 STOP_WORDS = frozenset({"va", "cua", "cac", "nhung", "la", "o", "cho", "voi", "tren", "trong"})
 MAX_QUERY = 500
@@ -68,15 +71,16 @@ class NotFound(KGError):
 
 
 # The fields of each lookup's rows, in order (CSV headers, also when there are no rows).
+# `<field>_in_force` and `changes`: the bodies in force on the date asked (kg.reorganisation.annotate).
 WHO_OWNS_FIELDS = ["province", "year", "comparator", "value", "unit", "area", "scope", "metric", "owners", "owned",
-                   "basis", "document", "number", "file", "quote", "target", "match"]
+                   "basis", "document", "number", "file", "quote", "target", "match", "owners_in_force", "changes"]
 TARGETS_FIELDS = ["province", "year", "area", "comparator", "value", "unit", "scope", "metric", "owners", "owned",
-                  "document", "number", "file", "quote", "target"]
+                  "document", "number", "file", "quote", "target", "owners_in_force", "changes"]
 DUTY_FIELDS = ["agency", "province", "role", "area", "task", "deadline", "due", "with", "document", "number", "file",
-               "quote", "duty", "task_id"]
+               "quote", "duty", "task_id", "agency_in_force", "changes"]
 ROLES = ("lead", "coordinate", "implement", "monitor")
 OWNED_FIELDS = ["agency", "province", "year", "comparator", "value", "unit", "area", "metric", "basis", "document",
-                "number", "file", "quote", "target"]
+                "number", "file", "quote", "target", "agency_in_force", "changes"]
 CITES_FIELDS = ["file", "number", "province", "cites"]
 REVIEW_FIELDS = ["file", "number", "kind", "offset", "reason", "quote"]
 
@@ -188,7 +192,7 @@ def target_owners(kg: KGStore, target: str) -> list[dict]:
 
 
 def who_owns(kg: KGStore, words: str, province: str | None = None, year: int | None = None,
-             limit: int | None = None) -> list[dict]:
+             limit: int | None = None, as_of: dt.date | None = None) -> list[dict]:
     """Targets matching the words, each with owners, ownership basis, value, deadline and quote.
 
     The province and year filters apply first; then the best matches among what is left: the share
@@ -231,7 +235,7 @@ def who_owns(kg: KGStore, words: str, province: str | None = None, year: int | N
             "number": r["number"], "file": r["file"], "quote": r["quote"], "target": r["target"], "match": h["score"],
         })
     out.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["file"]))
-    return out
+    return annotate(out, as_of)
 
 
 def _gyear(year: int) -> ox.Literal:
@@ -279,13 +283,18 @@ def _target_hint(kg: KGStore, q: str) -> str:
     return f"; nearest words in the targets: {', '.join(dict.fromkeys(near))}" if near else ""
 
 
-def resolve_agency(kg: KGStore, name: str) -> list[str]:
-    """Agency-kind IRIs a user's name refers to (gazetteer first, then the store's own labels), or NotFound."""
+def resolve_agency(kg: KGStore, name: str, as_of: dt.date | None = None) -> list[str]:
+    """Agency-kind IRIs a user's name refers to (gazetteer first, then the store's own labels), or NotFound.
+
+    With the 2025 mergers in force on `as_of` (default today), a body's successor and predecessors
+    count too: "Sở Thông tin và Truyền thông" finds Sở Khoa học và Công nghệ's duties and the other
+    way round (`agency_notes` says so)."""
     if len(name) > MAX_QUERY:
         raise KGError(f"agency name too long ({len(name)} characters; at most {MAX_QUERY})")
     mentions = [m for m in find_mentions(name) if m.end - m.start >= len(name.strip()) * 0.6]
-    found = [f"https://w3id.org/cchc-kg/id/agency-kind/{m.agency.id}" for m in mentions]
-    found = [k for k in dict.fromkeys(found) if select(kg, "agency_exists", kind=ox.NamedNode(k))]
+    found = [f"{KIND}{m.agency.id}" for m in mentions]
+    related = [f"{KIND}{r}" for m in mentions for r in related_kinds(m.agency.id, as_of)]
+    found = [k for k in dict.fromkeys(found + related) if select(kg, "agency_exists", kind=ox.NamedNode(k))]
     if found:
         return found
     names = select(kg, "agency_names")
@@ -316,11 +325,33 @@ def task_assignments(kg: KGStore) -> dict[str, list[dict]]:
     return out
 
 
-def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, list[dict]]:
+def agency_notes(name: str, as_of: dt.date | None = None) -> list[str]:
+    """What the 2025 mergers mean for a lookup by this name ("Sở Thông tin và Truyền thông became ...")."""
+    notes = []
+    for m in find_mentions(name):
+        for c in changes():
+            if c.kind == "department" and c.date <= (as_of or dt.date.today()):
+                if m.agency.id in c.old:
+                    notes.append(f"{m.agency.vi} became {gazetteer_name(c.new)} on {c.date.day}/{c.date.month}/"
+                                 f"{c.date.year} ({c.short()}): its duties and its successor's are shown")
+                elif c.new == m.agency.id:
+                    olds = ", ".join(gazetteer_name(o) for o in c.old)
+                    notes.append(f"{m.agency.vi} took over {olds} on {c.date.day}/{c.date.month}/{c.date.year} "
+                                 f"({c.short()}): their duties are shown too")
+    return list(dict.fromkeys(notes))
+
+
+def gazetteer_name(kind_id: str) -> str:
+    from .agencies import gazetteer
+    entry = gazetteer().get(kind_id)
+    return entry.vi if entry else kind_id
+
+
+def agency(kg: KGStore, name: str, province: str | None = None, as_of: dt.date | None = None) -> dict[str, list[dict]]:
     """One agency's duties by role and the targets it owns, per province, each with its document
     (file and number) and verbatim quote.  An unknown agency or province raises NotFound."""
     fprov = resolve_province(kg, province)
-    kinds = resolve_agency(kg, name)
+    kinds = resolve_agency(kg, name, as_of)
     provinces = _provinces(kg)
     duties: dict[tuple, dict] = {}
     owned: dict[tuple, dict] = {}
@@ -341,7 +372,7 @@ def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, lis
                                                        r["file"], r["start"], r["duty"]))
     owned_rows = sorted(owned.values(), key=lambda r: (fold(r["province"] or ""), r["deadline"] or 0, r["areaIri"],
                                                        r["file"], r["start"], r["target"]))
-    return {
+    return {key: annotate(rows, as_of) for key, rows in {
         "duties": [{"agency": r["agencyName"], "province": r["province"], "role": r["role"],
                     "area": _notation(r["areaIri"], "area"), "task": r["task"], "deadline": r["deadlineText"],
                     "due": r["due"], "with": [f"{a['agency']} ({a['role']})" for a in assigned.get(r["taskNode"], [])
@@ -355,11 +386,11 @@ def agency(kg: KGStore, name: str, province: str | None = None) -> dict[str, lis
                   "metric": r["metric"], "basis": sorted(r["rules"]), "document": r["number"] or r["file"],
                   "number": r["number"], "file": r["file"], "quote": r["quote"], "target": r["target"]}
                  for r in owned_rows],
-    }
+    }.items()}
 
 
 def targets(kg: KGStore, year: int | None = None, area: str | None = None, province: str | None = None,
-            unowned: bool = False, limit: int | None = None) -> list[dict]:
+            unowned: bool = False, limit: int | None = None, as_of: dt.date | None = None) -> list[dict]:
     """The target list an inspector works through, with owners (unowned targets: owners [], owned False).
 
     An unknown area or province raises NotFound; filters that leave nothing give no rows."""
@@ -386,7 +417,7 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
                     "owners": [o["ownerName"] for o in owners], "owned": bool(owners),
                     "document": r["number"] or r["file"], "number": r["number"], "file": r["file"],
                     "quote": r["quote"], "target": r["target"]})
-    return out
+    return annotate(out, as_of)
 
 
 def cites(kg: KGStore, doc: str | None = None) -> list[dict]:

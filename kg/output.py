@@ -161,12 +161,36 @@ def target_cell(row: Row) -> str:
     return f"{cmp}{_cell(value)}{'%' if unit == '%' else ' ' + str(unit)}"
 
 
+def _mark(before: str, now: str) -> str:
+    return now if now == before else now + "*"
+
+
+def changes_note(rows: list[Row]) -> str:
+    """The footnote of a table whose bodies are shown as in force: every change that leads there."""
+    seen: dict[str, None] = {}
+    for r in rows:
+        found = r.get("changes")
+        if isinstance(found, list):
+            seen.update(dict.fromkeys(str(c) for c in found))
+    if not seen:
+        return ""
+    return "\n" + "\n".join(heading(line) for line in (
+        "Changes since the documents (* = body shown as in force on the date asked; --as-of, default today):",
+        *(f"  {c}" for c in seen)))
+
+
 def for_table(rows: list[Row]) -> list[Row]:
     out = []
     for r in rows:
         r = dict(r)
         if "unit" in r:
             r["target"] = target_cell(r)
+        for key in ("owners", "agency", "assigned"):   # the bodies in force on the date asked, marked *
+            now, before = r.get(f"{key}_in_force"), r.get(key)
+            if isinstance(now, list) and isinstance(before, list):
+                r[key] = [_mark(str(a), str(b)) for a, b in zip(before, now, strict=True)]
+            elif isinstance(now, str) and isinstance(before, str):
+                r[key] = _mark(before, now)
         if r.get("owners") == []:
             r["owners"] = NO_OWNER
         for key in ("owners", "agency"):

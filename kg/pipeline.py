@@ -15,11 +15,13 @@ from .graph import (
     GAZETTEER_GRAPH,
     INDICATOR_GRAPH,
     ONTOLOGY_GRAPH,
+    REORGANISATION_GRAPH,
     SHARED_GRAPH,
     doc_graph_iri,
     document_graph,
     gazetteer_graph,
     indicator_graph,
+    reorganisation_graph,
     slug,
 )
 from .ingest import SUPPORTED_SUFFIXES, read_source
@@ -92,6 +94,7 @@ def to_nquads(docs: list[Document], extra: dict[URIRef, Graph] | None = None) ->
     _copy(onto, ds.graph(ONTOLOGY_GRAPH))
     _copy(gazetteer_graph(), ds.graph(GAZETTEER_GRAPH))
     _copy(indicator_graph(), ds.graph(INDICATOR_GRAPH))
+    _copy(reorganisation_graph(), ds.graph(REORGANISATION_GRAPH))
     shared = ds.graph(SHARED_GRAPH)
     for doc in docs:
         _copy(document_graph(doc, shared), ds.graph(doc_graph_iri(doc.id)))

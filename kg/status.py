@@ -14,12 +14,13 @@ from .indicators import find_indicator
 from .lexicon import load_toml
 from .lookups import resolve_province, target_owners
 from .query import select
+from .reorganisation import annotate
 from .store import KGStore
 from .text import fold
 
 STATUS_FIELDS = ["kind", "status", "rule", "province", "year", "due", "comparator", "value", "unit", "indicator",
                  "what", "owners", "evidence", "result_value", "result_year", "result_source", "document", "number",
-                 "file", "quote", "id", "result"]
+                 "file", "quote", "id", "result", "owners_in_force", "changes"]
 TARGET_STATUSES = ("achieved", "on track", "at risk", "missed", "overdue", "no data")
 TASK_STATUSES = ("done", "due", "overdue", "recurring", "no deadline")
 
@@ -145,12 +146,13 @@ def status(kg: KGStore, province: str | None = None, as_of: dt.date | None = Non
     for k in tasks(kg, province=province):
         if k["deadline"]:
             rule, r = task_status(k, results, dates.get(k["file"]), as_of)
-            out.append(_row("task", rule, r, k, owners=k["assigned"], due=k["due"], what=k["task"],
+            owners = [a.rsplit(" (", 1)[0] for a in k["assigned"]]
+            out.append(_row("task", rule, r, k, owners=owners, due=k["due"], what=k["task"],
                             document=k["document"], id=k["id"]))
     order = {"target": TARGET_STATUSES, "task": TASK_STATUSES}
     out.sort(key=lambda s: (fold(s["province"] or ""), s["kind"], order[s["kind"]].index(s["status"]),
                             s["year"] or 0, str(s["due"] or ""), s["file"]))
-    return out
+    return annotate(out, as_of)
 
 
 STATUS_GRAPH_NAME = "graph/status"

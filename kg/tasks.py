@@ -12,12 +12,15 @@ import datetime as dt
 from .lookups import ROLES, _natural, resolve_agency, resolve_province, targets, task_assignments
 from .model import AREAS
 from .query import select
+from .reorganisation import annotate
 from .store import KGStore
 from .text import fold
 
 TASK_FIELDS = ["province", "deadline", "deadline_kind", "due", "recurrence", "area", "task", "assigned", "lead",
-               "coordinate", "implement", "monitor", "document", "number", "file", "quote", "id"]
-GAP_FIELDS = ["gap", "province", "what", "deadline", "owners", "document", "number", "file", "quote", "id"]
+               "coordinate", "implement", "monitor", "document", "number", "file", "quote", "id", "assigned_in_force",
+               "changes"]
+GAP_FIELDS = ["gap", "province", "what", "deadline", "owners", "document", "number", "file", "quote", "id",
+              "owners_in_force", "changes"]
 # A task has a lead when some body leads it, carries it out or monitors (theo dõi, đôn đốc) as its own work;
 # a task only coordinated ("phối hợp ...") has nobody answerable for it.
 CARRIES = ("lead", "implement", "monitor")
@@ -41,11 +44,11 @@ def _row(r: dict, assigned: list[dict]) -> dict:
 
 
 def tasks(kg: KGStore, due_before: dt.date | None = None, province: str | None = None,
-          agency: str | None = None) -> list[dict]:
+          agency: str | None = None, as_of: dt.date | None = None) -> list[dict]:
     """Tasks with deadline, due day and assignments, filtered by due day (on or before; tasks without
     a dated deadline are left out then), province and agency (any role); unknown names: NotFound."""
     fprov = resolve_province(kg, province)
-    kinds = set(resolve_agency(kg, agency)) if agency else None
+    kinds = set(resolve_agency(kg, agency, as_of)) if agency else None
     assigned = task_assignments(kg)
     out = []
     for r in select(kg, "tasks"):
@@ -60,10 +63,10 @@ def tasks(kg: KGStore, due_before: dt.date | None = None, province: str | None =
         out.sort(key=lambda t: (str(t["due"]), fold(t["province"] or ""), t["file"]))
     else:
         out.sort(key=lambda t: (fold(t["province"] or ""), t["file"], _natural(t["id"])))
-    return out
+    return annotate(out, as_of)
 
 
-def gaps(kg: KGStore, province: str | None = None) -> list[dict]:
+def gaps(kg: KGStore, province: str | None = None, as_of: dt.date | None = None) -> list[dict]:
     """Targets with no owner, tasks with no lead (only coordinating bodies named) and tasks with
     no deadline, each with its document and quote; an unknown province raises NotFound."""
     out = []
@@ -83,4 +86,4 @@ def gaps(kg: KGStore, province: str | None = None) -> list[dict]:
                         "file": t["file"], "quote": t["quote"], "id": t["id"]})
     order = list(GAPS)
     out.sort(key=lambda g: (order.index(g["gap"]), fold(g["province"] or ""), g["file"], _natural(g["id"])))
-    return out
+    return annotate(out, as_of)

@@ -29,6 +29,7 @@ class CCHC(DefinedNamespace):
     Indicator: URIRef
     Result: URIRef
     Status: URIRef
+    legalBasis: URIRef
     StatusRules: URIRef
     StatusValues: URIRef
     statusOf: URIRef

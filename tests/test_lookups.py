@@ -60,8 +60,35 @@ def test_agency_duties_by_role_and_owned_targets(store, name):
                                             ("HĐND tỉnh", "Hội đồng nhân dân tỉnh"),
                                             ("Uỷ ban MTTQ tỉnh", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh")])
 def test_agency_abbreviations_and_tone_placement(store, name, expected):
-    data = json.loads(run("agency", name, "--store", store, "--format", "json").output)
+    data = json.loads(run("agency", name, "--store", store, "--format", "json", "--as-of", "2024-12-31").stdout)
     assert data["duties"] and {d["agency"] for d in data["duties"]} == {expected}
+
+
+def test_an_old_name_finds_its_successor_and_the_other_way_round(store):
+    old = run("agency", "Sở TT&TT", "--store", store, "--format", "json", "--as-of", "2026-01-01")
+    assert old.exit_code == 0 and "note: Sở Thông tin và Truyền thông became Sở Khoa học và Công nghệ" in old.stderr
+    names = {d["agency"] for d in json.loads(old.stdout)["duties"]}
+    assert names == {"Sở Thông tin và Truyền thông", "Sở Khoa học và Công nghệ"}
+    new = json.loads(run("agency", "Sở KH&CN", "--store", store, "--format", "json", "--as-of", "2026-01-01").stdout)
+    assert {d["agency"] for d in new["duties"]} == names
+    row = next(d for d in new["duties"] if d["agency"] == "Sở Thông tin và Truyền thông")
+    assert row["agency_in_force"] == "Sở Khoa học và Công nghệ Đồng Tháp"
+    assert row["changes"] == ["Sở Thông tin và Truyền thông → Sở Khoa học và Công nghệ, 1/3/2025 "
+                              "(Nghị định số 45/2025/NĐ-CP)", "Tiền Giang → Đồng Tháp, 1/7/2025 "
+                              "(Nghị quyết số 202/2025/QH15)"]
+    table = run("agency", "Sở TT&TT", "--store", store, "--as-of", "2026-01-01")
+    assert "Changes since the documents" in table.stdout and "Tiền Giang → Đồng Tháp, 1/7/2025" in table.stdout
+
+
+def test_owners_as_in_force_and_a_province_asked_by_its_old_name(store):
+    r = run("who-owns", "trực tuyến mức độ 3 và 4", "--province", "tien giang", "--store", store, "--format", "json",
+            "--as-of", "2026-01-01")
+    assert r.exit_code == 0 and "note: Tiền Giang has been part of Đồng Tháp since 1/7/2025" in r.stderr
+    found = json.loads(r.stdout)
+    assert found and all(o.endswith("Đồng Tháp") for row in found for o in row["owners_in_force"])
+    before = json.loads(run("who-owns", "trực tuyến mức độ 3 và 4", "--province", "tien giang", "--store", store,
+                            "--format", "json", "--as-of", "2024-06-01").stdout)
+    assert all(row["owners_in_force"] == row["owners"] and not row["changes"] for row in before)
 
 
 def test_agency_in_every_province_and_in_one(store):

@@ -55,8 +55,6 @@ def _hostile_store(tmp_path):
     return build([corpus], tmp_path / "store")
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
 def _view_nodes(report):
     from kg.store import open_store
     from visualize.graph_view import build_view
@@ -71,6 +69,8 @@ def test_unowned_targets_are_marked(view):
     assert all("chưa xác định" in n["title"] for n in unowned)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
 def test_map_in_headless_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
 
