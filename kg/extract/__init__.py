@@ -66,6 +66,8 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     doc.ownerships = [replace(o, target_id=same.get(o.target_id, o.target_id)) for o in doc.ownerships]
     doc.ownerships = infer_ownership(doc)
     doc.measures = link_targets([*doc.targets, *doc.results])
+    linked = {m.target_id for m in doc.measures}
+    doc.results = [r for r in doc.results if r.id in linked or r.area != "khac"]
     return doc
 
 

@@ -4,7 +4,9 @@ A value is a result when it stands in a results section ("Kết quả đạt đ�
 or in a sentence with a past cue ("đã", "đến nay", "năm qua", "xếp thứ"), outside the targets
 section and without a forward cue of its own ("phấn đấu", "đến năm 2025").  Only scores and ranks
 are kept (percent, rank, points): counts of files received in a results section are activity, not a
-measure of a target.  The year is the one stated in the sentence ("năm 2023", "6 tháng đầu năm 2024"),
+measure of a target; "ít nhất", "tối thiểu" mark a goal, not a result.  A result is kept only when it
+measures a catalogue indicator or lies in a reform area (`extract_document` drops the rest: the
+percentages of an encyclopedia page are not CCHC results).  The year is the one stated in the sentence ("năm 2023", "6 tháng đầu năm 2024"),
 else the document's own year.
 """
 from __future__ import annotations
@@ -58,9 +60,9 @@ def read_results(page: Page, node: Node, ctx: NodeContext, state: DocState, doc_
                 continue
             after_end = numbers[i + 1].start if i + 1 < len(numbers) else se
             cmp = comparator(folded[prev_end:n.start], folded[n.end:after_end], n.unit) or "="
-            if cmp in ("reduce_by", "increase_by"):
+            if cmp in ("reduce_by", "increase_by") or (cmp in (">=", "<=") and n.unit != "rank"):
                 prev_end = n.end
-                continue   # a change ("tăng 20 bậc") is not a level reached
+                continue   # a change ("tăng 20 bậc") is not a level reached; "ít nhất 80%" is a goal
             out.append(Result(id=state.result_id(), area=area, year=year, value=n.value, value_max=n.value_max,
                               unit=n.unit, comparator=cmp, metric=_metric(page, node, ss, se, n, numbers, i),
                               span=page.span(prev_end if i else ss, after_end), year_stated=bool(years)))
