@@ -6,7 +6,6 @@ its metadata, citations, targets (with owners) and assignments (duties).
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import defaultdict
@@ -14,6 +13,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from .errors import KGError
+from .output import csv_writer
 from .query import select
 from .store import KGStore
 
@@ -54,7 +54,7 @@ def obligations(kg: KGStore) -> dict:
 
 def targets_csv(kg: KGStore) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)
     cols = ["file", "province", "area", "year", "comparator", "value", "valueMax", "unit", "scope", "baseline",
             "metric", "owners", "quote"]
     w.writerow(cols)

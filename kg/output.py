@@ -122,14 +122,40 @@ def as_json(rows: object) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell a spreadsheet will show, not run: text starting with = + - @ (or a tab, a carriage
+    return, their full-width forms) gets a leading apostrophe; a plain number ("-5") is left as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_writer(buf: io.StringIO):
+    """A csv writer whose every cell goes through `csv_safe`: the one way CSV is written."""
+    w = csv.writer(buf)
+
+    class Safe:
+        @staticmethod
+        def writerow(row: list[object]) -> None:
+            w.writerow([csv_safe(v) for v in row])
+    return Safe()
+
+
 def as_csv(rows: list[Row], columns: list[str] | None = None) -> str:
     """CSV with a header row; with no rows, the header alone (when the columns are known)."""
     if not rows and not columns:
         return ""
     columns = columns or list(rows[0])
     buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(columns)
+    w = csv_writer(buf)
+    w.writerow(list(columns))
     for r in rows:
         w.writerow([_cell(r.get(c)) for c in columns])
     return buf.getvalue()

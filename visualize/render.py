@@ -54,8 +54,15 @@ def render_html(view: View, title: str = "cchc-kg — ai chịu trách nhiệm c
     data = {"nodes": net.nodes, "edges": net.edges, "provinces": view.provinces,
             "areas": [{"id": a, "label": AREA_LABELS[a], "color": c} for a, c in AREA_COLORS.items()],
             "roles": [{"id": r, "color": c} for r, c in ROLE_COLORS.items()]}
-    return (template.replace("/*VIS_CSS*/", css).replace("/*VIS_JS*/", js.replace("</script", "<\\/script"))
-            .replace("/*MAP_DATA*/null", _json(data)).replace("{{TITLE}}", _escape(title)))
+    return fill(template, {"/*VIS_CSS*/": css, "/*VIS_JS*/": js.replace("</script", "<\\/script"),
+                           "/*MAP_DATA*/null": _json(data), "{{TITLE}}": _escape(title)})
+
+
+def fill(template: str, slots: dict[str, str]) -> str:
+    """The template with its slots filled in one pass: a slot's text appearing inside the data put
+    in another slot ("{{TITLE}}" quoted by a document) stays data."""
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(slots, key=len, reverse=True)))
+    return pattern.sub(lambda m: slots[m.group(0)], template)
 
 
 def _escape(text: str) -> str:
