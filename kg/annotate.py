@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -31,8 +32,7 @@ _ABBREVIATION = re.compile(r"\(\s*[A-ZĐ][A-Za-zĐđ&.\-]{1,12}\s*\)")
 _WORD_OR_STOP = re.compile(_STOP.pattern + "|" + _TOKEN.pattern)
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(NamedTuple):
     category: str      # a lexicon category, "agency" or "province"
     value: str | None  # the entry's value, the agency id or the province name
     start: int         # span in the document's text (view and text share offsets)
@@ -82,26 +82,34 @@ def provinces() -> tuple[str, ...]:
 
 
 class Annotation:
-    """The cues of one document, queried by category and span."""
+    """The cues of one document, queried by category and span.
 
-    def __init__(self, cues: list[Cue]):
-        self._by_cat: dict[str, list[Cue]] = {}
-        for c in sorted(cues, key=lambda c: (c.start, -c.end)):
-            self._by_cat.setdefault(c.category, []).append(c)
-        self._starts = {cat: [c.start for c in cs] for cat, cs in self._by_cat.items()}
+    Cues are gathered per category as plain tuples (start, -end, order, value, entry), sorted,
+    and made `Cue`s the first time a reader asks for the category: a document has a million cue
+    matches, and many categories are never asked about.
+    """
+
+    def __init__(self, raw: dict[str, list[tuple[int, int, int, str | None, str]]]):
+        self._raw = raw
+        self._cues: dict[str, list[Cue]] = {}
+        self._starts: dict[str, list[int]] = {}
+
+    def _of(self, category: str) -> tuple[list[Cue], list[int]]:
+        cues = self._cues.get(category)
+        if cues is None:
+            cues = self._cues[category] = [Cue(category, t[3], t[0], -t[1], t[4])
+                                           for t in sorted(self._raw.get(category, ()))]
+            self._starts[category] = [c.start for c in cues]
+        return cues, self._starts[category]
 
     def all(self, category: str) -> list[Cue]:
-        return self._by_cat.get(category, [])
+        return self._of(category)[0]
 
     def within(self, category: str, start: int, end: int, value: str | None = None) -> list[Cue]:
         """Cues of the category lying inside [start, end)."""
-        cues = self._by_cat.get(category, [])
-        starts = self._starts.get(category, [])
-        out = []
-        for c in cues[bisect_left(starts, start):bisect_left(starts, end)]:
-            if c.end <= end and (value is None or c.value == value):
-                out.append(c)
-        return out
+        cues, starts = self._of(category)
+        return [c for c in cues[bisect_left(starts, start):bisect_left(starts, end)]
+                if c.end <= end and (value is None or c.value == value)]
 
     def first(self, category: str, start: int, end: int, value: str | None = None) -> Cue | None:
         found = self.within(category, start, end, value)
@@ -109,44 +117,47 @@ class Annotation:
 
     def starting_at(self, category: str, pos: int) -> list[Cue]:
         """Cues of the category that start exactly at pos, longest first."""
-        cues = self._by_cat.get(category, [])
-        starts = self._starts.get(category, [])
-        found = cues[bisect_left(starts, pos):bisect_right(starts, pos)]
-        return sorted(found, key=lambda c: -c.end)
+        cues, starts = self._of(category)
+        return sorted(cues[bisect_left(starts, pos):bisect_right(starts, pos)], key=lambda c: -c.end)
 
     def has(self, category: str, start: int, end: int) -> bool:
         return self.first(category, start, end) is not None
 
 
-def annotate(view: str) -> Annotation:
-    """Every cue of the lexicon, agency name and province in the reading view of a document."""
-    folded = fold_aligned(view)
+_STOP_KEY = str.maketrans({c: "¦" for c in ":;!?()[]."})   # in the key, these chars are only ever stops
+
+
+def annotate(view: str, folded: str | None = None) -> Annotation:
+    """Every cue of the lexicon, agency name and province in the reading view of a document
+    (`folded`: the view already folded with `fold_aligned`, when the caller has it)."""
+    folded = fold_aligned(view) if folded is None else folded
+    matches = list(_WORD_OR_STOP.finditer(folded))
     skipped = [(m.start(), m.end()) for m in _ABBREVIATION.finditer(view)]
-    spans: list[tuple[int, int]] = []
-    si = 0
-    for m in _WORD_OR_STOP.finditer(folded):
-        while si < len(skipped) and skipped[si][1] <= m.start():
-            si += 1
-        if si < len(skipped) and skipped[si][0] <= m.start() < skipped[si][1]:
-            continue
-        spans.append((m.start(), m.end()))
-    parts = [" "]
-    key_starts = []
-    at = 1
-    for s, e in spans:
-        key_starts.append(at)
-        word = folded[s:e]
-        parts.append("¦" * len(word) if _STOP.fullmatch(word) else word)
-        parts.append(" ")
-        at += e - s + 1
-    key = "".join(parts)
-    cues: list[Cue] = []
+    if skipped:
+        kept, si = [], 0
+        for m in matches:
+            while si < len(skipped) and skipped[si][1] <= m.start():
+                si += 1
+            if not (si < len(skipped) and skipped[si][0] <= m.start() < skipped[si][1]):
+                kept.append(m)
+        matches = kept
+    words = [m.group() for m in matches]
+    # the key: " w1 w2 ... " (stop tokens as "¦"), and where each token starts in it
+    key = (" " + " ".join(words) + " ").translate(_STOP_KEY)
+    key_starts = list(accumulate((len(w) + 1 for w in words), initial=1))[:-1]
+    raw: dict[str, list[tuple[int, int, int, str | None, str]]] = {}
+    n = len(matches)
+    order = 0
     for end_at, (length, items) in _automaton().iter(key):
         first = bisect_left(key_starts, end_at - length + 2)
         last = bisect_right(key_starts, end_at - 1) - 1
-        if first > last or first >= len(spans):
+        if first > last or first >= n:
             continue
-        s, e = spans[first][0], spans[last][1]
+        s, e = matches[first].start(), matches[last].end()
         for category, value, entry in items:
-            cues.append(Cue(category, value, s, e, entry))
-    return Annotation(cues)
+            order += 1
+            found = raw.get(category)
+            if found is None:
+                found = raw[category] = []
+            found.append((s, -e, order, value, entry))
+    return Annotation(raw)

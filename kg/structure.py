@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .segment import Paragraph, paragraphs
 from .text import fold_aligned
@@ -38,6 +39,11 @@ class Node:
     @property
     def body(self) -> str:
         return self.text[self.body_start - self.start:]
+
+    @cached_property
+    def folded_body(self) -> str:
+        """The body folded (`fold_aligned`), computed once: heading rules ask for it again and again."""
+        return fold_aligned(self.body)
 
     @property
     def is_heading(self) -> bool:
@@ -183,7 +189,7 @@ def _adopt(parent: Node, child: Node) -> None:
 
 def heading_text(node: Node) -> str:
     """Folded body text of a node, without decorations: what heading rules look at."""
-    return fold_aligned(node.body).strip(" *:.").strip()
+    return node.folded_body.strip(" *:.").strip()
 
 
 def outline(root: Node, width: int = 70) -> str:

@@ -33,7 +33,7 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
     page = Page.of(source, doc_id)
     doc = Document(id=doc_id, source=source.name, text=source.text, encoding=source.encoding,
                    warnings=list(source.warnings))
-    read_metadata(doc, page.view, page.ann)
+    read_metadata(doc, page.view, page.ann, page.folded)
     doc.citations = read_citations(page.view, page.text, exclude={n for n in (doc.number,) if n})
     state = DocState(doc_id, provincial=doc.province is not None)
     duties = DutyReader(page, state)

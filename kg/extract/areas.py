@@ -31,6 +31,7 @@ def _keyword_patterns() -> list[tuple[str, re.Pattern[str], re.Pattern[str]]]:
              re.compile(lex.alternation("area_name", a))) for a in _AREAS]
 
 
+@lru_cache(maxsize=16384)
 def heading_area(heading: str) -> str | None:
     """The area a heading names, or None when it is not an area heading."""
     key = fold(heading).strip(" :.*")

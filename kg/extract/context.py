@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from ..lexicon import lexicon
 from ..structure import Node, heading_text
-from ..text import fold_aligned
 from .areas import heading_area
 
 
@@ -112,7 +111,7 @@ def contexts(root: Node) -> dict[int, NodeContext]:
     for node in root.walk():
         if node.kind == "root":
             continue
-        body = fold_aligned(node.body)
+        body = node.folded_body
         m = g.year_block.match(body)
         if m and node.is_intro and len(body.strip()) < 60:
             block_year = int(m.group(1))

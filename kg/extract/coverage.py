@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from ..model import Document, ReviewItem
-from ..segment import clauses
 from ..structure import Node
 from .context import NodeContext, deadline_years, grammar
 from .numbers import quantities
@@ -55,7 +54,7 @@ def _read_below(node: Node, facts: list[tuple[int, int, str]]) -> bool:
 def _clauses(page: Page, node: Node) -> list[tuple[int, int]]:
     if node.kind == "row":
         return [(node.start, node.end)]
-    return clauses(page.view, node.body_start, node.end, page.folded)
+    return page.clauses(node.body_start, node.end)
 
 
 def _cue(page: Page, cs: int, ce: int, ctx: NodeContext) -> tuple[str | None, str]:

@@ -36,7 +36,7 @@ def provinces() -> tuple[str, ...]:
     return _provinces()
 
 
-def read_metadata(doc: Document, view: str, ann: Annotation | None = None) -> None:
+def read_metadata(doc: Document, view: str, ann: Annotation | None = None, folded: str | None = None) -> None:
     """Fill the document's metadata from its reading view (`view`: same offsets as doc.text).
 
     Own number and kind come from the header ("Số: 2703/QĐ-UBND", "QUYẾT ĐỊNH") or a title line
@@ -46,7 +46,7 @@ def read_metadata(doc: Document, view: str, ann: Annotation | None = None) -> No
     republishes that instrument in full ("giới thiệu toàn văn ..."), when it is the instrument.
     """
     text = view
-    folded = fold_aligned(text)
+    folded = fold_aligned(text) if folded is None else folded
     header = folded[:_HEADER_CHARS]
     site = _site_fields(text, folded)
     own = _own_number(text, header) or _titled_number(text, header) or site.get("number")

@@ -15,7 +15,7 @@ from ..agencies import Mention, find_mentions
 from ..annotate import Annotation, annotate
 from ..ingest import SourceText
 from ..model import Deadline, Span
-from ..segment import strip
+from ..segment import clauses, strip
 from ..structure import Node, parse
 from ..text import fold_aligned
 
@@ -30,11 +30,13 @@ class Page:
     folded: str
     ann: Annotation
     root: Node
+    memo: dict = field(default_factory=dict, compare=False, repr=False)   # answers kept for this document
 
     @classmethod
     def of(cls, source: SourceText, doc_id: str) -> Page:
         view = source.view or source.text
-        return cls(doc_id, source.text, view, fold_aligned(view), annotate(view), parse(view, source.text))
+        folded = fold_aligned(view)   # once per document: every reader works on this
+        return cls(doc_id, source.text, view, folded, annotate(view, folded), parse(view, source.text))
 
     def span(self, s: int, e: int, edge: str = _QUOTE_EDGE) -> Span:
         """A fact's source span: trimmed on the view, the quote cut verbatim from the text."""
@@ -48,7 +50,20 @@ class Page:
         return re.sub(r"\s+", " ", self.view[s:e]).strip(" ,.;:-")[:limit]
 
     def mentions(self, s: int, e: int) -> list[Mention]:
-        return find_mentions(self.view, s, e, self.ann)
+        """The bodies named in view[s:e] (the readers and the review ask for the same spans: kept)."""
+        key = ("mentions", s, e)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = find_mentions(self.view, s, e, self.ann)
+        return list(found)
+
+    def clauses(self, s: int, e: int) -> list[tuple[int, int]]:
+        """The clauses of view[s:e] (`kg.segment.clauses`), kept for the next reader that asks."""
+        key = ("clauses", s, e)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = clauses(self.view, s, e, self.folded)
+        return list(found)
 
 
 @dataclass

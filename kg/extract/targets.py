@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from ..lexicon import lexicon
 from ..model import Target
-from ..segment import clauses, sentences
+from ..segment import sentences
 from ..structure import Node
 from .areas import keyword_area, strong_area
 from .context import NodeContext, deadline_years, grammar
@@ -57,7 +57,7 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
         par_forward, par_year = state.prev_forward, state.prev_year
     else:
         par_forward, par_year = bool(g.forward.search(par_fold)), None
-    spans = clauses(view, start, end, folded)
+    spans = page.clauses(start, end)
     if not spans:
         return []
     first_clause = folded[spans[0][0]:spans[0][1]]
