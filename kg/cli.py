@@ -569,6 +569,54 @@ def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, w
     run(settings, host, port, ready=ready)
 
 
+@cli.command()
+@store_option
+@click.option("--to", "url", required=True, metavar="URL",
+              help="The server's SPARQL 1.1 Graph Store endpoint (http:// or https://).")
+@click.option("--user", envvar="KG_PUBLISH_USER", help="User name, when the server asks for one (Basic or Digest).")
+@click.option("--password", envvar="KG_PUBLISH_PASSWORD",
+              help="Password (better: set KG_PUBLISH_PASSWORD; asked for when --user comes without it).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be sent and deleted; contact no server.")
+@click.option("--all", "force", is_flag=True,
+              help="Send every graph, changed or not (e.g. after the server was emptied).")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for each answer of the server.")
+def publish(store_dir: str, url: str, user: str | None, password: str | None, dry_run: bool, force: bool,
+            timeout: float) -> None:
+    """Write the store's named graphs to a SPARQL Graph Store server (PUT ?graph=IRI), changed ones only.
+
+    Each document's graph and the shared ones (ontology, gazetteer, indicators, reorganisation,
+    shared, status, actuals) are sent as N-Triples to any SPARQL 1.1 Graph Store HTTP Protocol
+    endpoint.  A manifest beside the store (data/build.published.json) remembers what each URL was
+    sent: later runs send only changed graphs and delete there the graphs the store no longer holds.
+
+    \b
+        kg publish --to http://localhost:7878/store                            # Oxigraph
+        kg publish --to http://db.example:8890/sparql-graph-crud-auth --user dba   # Virtuoso
+        kg publish --to https://db.example/fuseki/cchc/data --user kg --dry-run    # Fuseki
+    """
+    from .publish import publish as run
+    if user is not None and password is None and not dry_run:
+        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+    verbs = {"sent": "sent", "deleted": "deleted", "send": "would send", "delete": "would delete"}
+
+    def progress(action: str, graph: str) -> None:
+        if action in verbs:
+            click.echo(f"{verbs[action]} <{graph}>")
+
+    r = run(open_kg(store_dir), url, user, password, dry_run=dry_run, force=force, timeout=timeout,
+            progress=progress)
+    size = f"{r.triples_sent} triples, {r.bytes_sent / 1e6:.1f} MB"
+    if r.dry_run:
+        click.echo(f"Dry run for {r.url}: would send {len(r.sent)} graphs ({size}), would delete "
+                   f"{len(r.deleted)}, {len(r.skipped)} unchanged; nothing sent")
+    elif not r.sent and not r.deleted:
+        click.echo(f"{r.url} is up to date: {len(r.skipped)} graphs unchanged, nothing sent")
+    else:
+        click.echo(f"Published to {r.url}: {len(r.sent)} graphs sent ({size}), {len(r.deleted)} deleted, "
+                   f"{len(r.skipped)} unchanged in {r.seconds:.1f} s; manifest {r.manifest}")
+
+
 @cli.command("map")
 @store_option
 @click.option("-o", "--output", default="map.html", show_default=True, type=click.Path(dir_okay=False))
