@@ -194,7 +194,9 @@ def export(store_dir: str, fmt: str, output: str) -> None:
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None)
-def sparql(store_dir: str, query: str, fmt: str, limit: int | None) -> None:
+@click.option("--allow-service", is_flag=True,
+              help="Allow SERVICE (federated queries that contact other hosts); refused otherwise.")
+def sparql(store_dir: str, query: str, fmt: str, limit: int | None, allow_service: bool) -> None:
     """Run a read-only SPARQL query (text or a .rq file); common prefixes are predeclared.
 
     \b
@@ -205,7 +207,7 @@ def sparql(store_dir: str, query: str, fmt: str, limit: int | None) -> None:
 
     from .query import py, run_sparql
     text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
-    result = run_sparql(open_kg(store_dir), text)
+    result = run_sparql(open_kg(store_dir), text, allow_service=allow_service)
     if isinstance(result, ox.QueryBoolean):
         click.echo("true" if bool(result) else "false")
         return
@@ -551,7 +553,16 @@ def review(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None
 @click.option("--max-rows", default=10000, show_default=True, type=int, help="Result cap (rows or triples).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="Query worker processes.")
 @click.option("--on-disk", is_flag=True, help="Query the on-disk store instead of an in-memory copy.")
-def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, workers: int, on_disk: bool) -> None:
+@click.option("--allow-service", is_flag=True,
+              help="Let queries use SERVICE to call other SPARQL endpoints (off: refused with 400, and the query "
+                   "workers cannot open internet sockets).")
+@click.option("--max-memory", default=320, show_default=True, type=click.IntRange(min=64),
+              help="Memory limit per query worker in MB; a query over it is stopped with 503 and its worker "
+                   "replaced. A store too big for it is queried on disk.")
+@click.option("--max-bytes", default=10_000_000, show_default=True, type=click.IntRange(min=1000),
+              help="Largest result in bytes; a larger one is refused with 503, never cut.")
+def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, workers: int, on_disk: bool,
+          allow_service: bool, max_memory: int, max_bytes: int) -> None:
     """Serve the store as a read-only SPARQL 1.1 Protocol endpoint (and a query page at /).
 
     \b
@@ -560,7 +571,8 @@ def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, w
              http://127.0.0.1:8000/sparql
     """
     from .server import Settings, serve as run
-    settings = Settings(Path(store_dir), timeout=timeout, max_rows=max_rows, workers=workers, in_memory=not on_disk)
+    settings = Settings(Path(store_dir), timeout=timeout, max_rows=max_rows, workers=workers, in_memory=not on_disk,
+                        allow_service=allow_service, max_memory=max_memory, max_bytes=max_bytes)
 
     def ready(url: str) -> None:
         click.echo(f"Serving {url} (Ctrl-C to stop)", err=False)
