@@ -8,6 +8,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from .output import csv_safe
+
 SELECT_TYPES = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",
@@ -75,7 +77,8 @@ def select_results(variables: list[str], rows: list[list], fmt: str) -> bytes:
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(variables)
         for row in rows:
-            w.writerow(["" if t is None else (t.value if hasattr(t, "value") else str(t)) for t in row])
+            # cells a spreadsheet would run get an apostrophe (kg.output.csv_safe), as everywhere CSV is written
+            w.writerow([csv_safe("" if t is None else (t.value if hasattr(t, "value") else str(t))) for t in row])
         return buf.getvalue().encode("utf-8")
     if fmt == "tsv":
         lines = ["\t".join("?" + v for v in variables)]

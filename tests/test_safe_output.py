@@ -73,3 +73,11 @@ def test_a_slot_written_in_a_document_stays_text_in_the_map(store, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert "{{TITLE}}" in page   # the quote keeps its text; the page's title slot was filled once
     assert page.count("<title>") == 1 and "{{TITLE}}</title>" not in page
+
+
+def test_the_endpoints_csv_results_are_neutralised():
+    import pyoxigraph as ox
+
+    from kg.results import select_results
+    body = select_results(["q"], [[ox.Literal("=HYPERLINK(1)")], [ox.Literal("-5")]], "csv").decode("utf-8")
+    assert _cells(body) == ["q", "'=HYPERLINK(1)", "-5"]
