@@ -300,7 +300,7 @@ def test_a_worker_cannot_open_an_internet_socket_even_if_a_query_got_through(lis
     """The second wall: with the filter the workers install, the engine's own HTTP client fails."""
     code = f"""
 import socket, pyoxigraph as ox
-from kg.server import forbid_network
+from kg.workers import forbid_network
 assert forbid_network()
 try:
     socket.socket(socket.AF_INET)
