@@ -124,16 +124,15 @@ def build(corpus: tuple[str, ...], out: str, skip_invalid: bool) -> None:
     files = corpus_files(paths)
     if sys.stderr.isatty():
         with click.progressbar(length=len(files), label="Reading documents", file=sys.stderr) as bar:
-            report = run_build(files, out, skip_invalid, progress=lambda f: bar.update(1))
+            report = run_build(files, out, skip_invalid, progress=lambda f: bar.update(1), keep_documents=False)
     else:
-        report = run_build(files, out, skip_invalid)
-    t = sum(len(d.targets) for d in report.documents)
-    du = sum(len(d.duties) for d in report.documents)
-    o = sum(len(d.ownerships) for d in report.documents)
-    click.echo(f"Built {report.store}: {len(report.documents)} documents, {t} targets, {du} duties, "
+        report = run_build(files, out, skip_invalid, keep_documents=False)
+    docs = report.summaries
+    t, du, o = sum(d.targets for d in docs), sum(d.duties for d in docs), sum(d.ownerships for d in docs)
+    click.echo(f"Built {report.store}: {len(docs)} documents, {t} targets, {du} duties, "
                f"{o} ownership links, {report.triples} triples.")
-    cues = sum(d.cue_clauses for d in report.documents)
-    unread = sum(len(d.review) for d in report.documents)
+    cues = sum(d.cue_clauses for d in docs)
+    unread = sum(d.review for d in docs)
     if cues:
         click.echo(f"Read {cues - unread} of {cues} clauses with a duty or target cue ({(cues - unread) / cues:.0%}); "
                    f"{unread} left for review: kg review [DOC]")

@@ -12,12 +12,15 @@ traceback.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
 import os
+import pickle
 import re
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, Node, URIRef
@@ -51,7 +54,8 @@ DEBUG = "KG_DEBUG"   # set: a reader's bug is raised with its traceback instead 
 @dataclass
 class BuildReport:
     store: Path
-    documents: list[Document] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)   # only when the caller kept them
+    summaries: list[DocSummary] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)    # one line per file left out: name and reason
     warnings: list[str] = field(default_factory=list)
     triples: int = 0
@@ -67,16 +71,6 @@ class CorpusFiles(list[Path]):
         super().__init__(files)
         self.skipped: list[str] = []     # links not followed, special files, unreadable folders
         self.not_read: list[Path] = []   # files of other kinds, hidden and temporary files
-
-
-@dataclass
-class Reading:
-    """The documents read from a list of files, and the files left out."""
-
-    documents: list[Document] = field(default_factory=list)
-    paths: dict[str, Path] = field(default_factory=dict)   # document id -> its file
-    skipped: list[str] = field(default_factory=list)
-    duplicates: list[tuple[Path, Path]] = field(default_factory=list)
 
 
 def corpus_files(paths: Iterable[str | Path]) -> CorpusFiles:
@@ -161,35 +155,185 @@ def _files(n: int) -> str:
     return "file" if n == 1 else "files"
 
 
-def read_documents(files: list[Path], skip_invalid: bool = False,
-                   progress: Callable[[Path], None] | None = None) -> Reading:
-    """Read and extract each file; a copy of a text read before is listed, not built again."""
-    out = Reading()
-    used: set[str] = set()
-    seen: dict[bytes, Path] = {}
-    for f in files:
-        if progress:
-            progress(f)
+@dataclass(frozen=True)
+class DocSummary:
+    """What a build keeps of a document once its graph is written (the document itself is let go)."""
+
+    id: str
+    source: str
+    province: str | None
+    title: str | None
+    targets: int
+    duties: int
+    ownerships: int
+    cue_clauses: int
+    review: int
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class Extracted:
+    """One file read and extracted (in a worker process or from the cache): its graph as N-Quads,
+    the nodes it shares with other documents, and its summary."""
+
+    doc_id: str
+    text_key: bytes                      # hash of its NFC text: a copy of a text read before is built once
+    nquads: bytes                        # its own named graph
+    shared: list[tuple[Node, Node, Node]]
+    summary: DocSummary
+    document: Document | None = None     # kept only when the caller asked for the documents
+
+
+@dataclass
+class Failed:
+    """A file that could not be read or extracted, with what went wrong."""
+
+    error: Exception
+
+
+def _summary(doc: Document) -> DocSummary:
+    warnings = [*doc.warnings]
+    if not doc.targets:
+        warnings.append("no targets found")
+    if not doc.duties:
+        warnings.append("no agencies with duties found")
+    unknown = sorted({x.agency.name for x in doc.duties if not x.agency.known})
+    if unknown:
+        warnings.append(f"bodies not in the gazetteer (kept, flagged): {', '.join(unknown)}")
+    return DocSummary(doc.id, doc.source, doc.province, doc.title, len(doc.targets), len(doc.duties),
+                      len(doc.ownerships), doc.cue_clauses, len(doc.review), tuple(warnings))
+
+
+def _extract(job: tuple[Path, str, bool]) -> Extracted | Failed:
+    """Read, extract and map one file to RDF (run in a worker process; nothing escapes but a Failed)."""
+    f, doc_id, keep = job
+    try:
+        source = read_source(f)
+        key = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).digest()
+        doc = extract_document(source, doc_id)
+        own, shared = _graphs(doc)
+        g = f" <{doc_graph_iri(doc.id)}> .\n"
+        lines = own.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+        nquads = "".join(line[:-2].rstrip() + g for line in lines if line.strip()).encode("utf-8")
+        return Extracted(doc_id, key, nquads, list(shared), _summary(doc), doc if keep else None)
+    except Exception as e:
+        if os.environ.get(DEBUG) and not isinstance(e, KGError):
+            raise
+        return Failed(e if _picklable(e) else RuntimeError(f"{type(e).__name__}: {one_line(e)}"))
+
+
+def _picklable(e: Exception) -> bool:
+    import pickle
+    try:
+        pickle.loads(pickle.dumps(e))
+        return True
+    except Exception:  # noqa: BLE001 - an exception that cannot cross a process boundary is described instead
+        return False
+
+
+@lru_cache(maxsize=1)
+def reader_version() -> str:
+    """A hash of the code and data that turn a document into facts: a cached extraction made by
+    another version of the readers is not used."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.toml"), *root.rglob("*.txt"), *root.rglob("*.rq")]):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    h.update(ontology_text().encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+class ExtractionCache:
+    """Each document's extraction, kept beside the store (``<store>.cache/``) under a hash of its
+    bytes, its id and the readers' version: a rebuild reads again only new or changed documents."""
+
+    def __init__(self, out: Path) -> None:
+        self.folder = out.with_name(out.name + ".cache")
+        self.used: set[str] = set()
+
+    def key(self, f: Path, doc_id: str) -> str | None:
         try:
-            source = read_source(f)
-            key = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).digest()
-            if key in seen:
-                out.duplicates.append((f, seen[key]))
-                out.skipped.append(f"{shown(f)}: same text as {shown(seen[key])}; built once, as that file")
-                continue
-            doc_id = base = slug(f.stem).replace("-", "_") if f.stem else "doc"
-            n = 2
-            while doc_id in used:
-                doc_id, n = f"{base}_{n}", n + 1
-            doc = extract_document(source, doc_id)
-        except Exception as e:  # noqa: BLE001 - whatever one document raises stays with that document
-            _failed(f, e, skip_invalid, out.skipped)
-            continue
-        seen[key] = f
+            data = f.read_bytes()
+        except OSError:
+            return None
+        return hashlib.sha256(data + b"\0" + doc_id.encode() + b"\0" + reader_version().encode()).hexdigest()
+
+    def get(self, key: str | None) -> Extracted | None:
+        if key is None:
+            return None
+        path = self.folder / f"{key}.pickle"
+        try:
+            with path.open("rb") as fh:
+                found = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+            return None
+        self.used.add(key)
+        return found if isinstance(found, Extracted) else None
+
+    def put(self, key: str | None, item: Extracted) -> None:
+        if key is None:
+            return
+        self.used.add(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+            with tmp.open("wb") as fh:
+                pickle.dump(Extracted(item.doc_id, item.text_key, item.nquads, item.shared, item.summary), fh)
+            os.replace(tmp, self.folder / f"{key}.pickle")
+        except OSError:
+            pass   # a cache that cannot be written only makes the next build slower
+
+    def prune(self) -> None:
+        """Forget the extractions of documents this build did not have (removed or changed)."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.pickle"):
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def _doc_ids(files: list[Path]) -> list[str]:
+    used: set[str] = set()
+    out = []
+    for f in files:
+        doc_id = base = slug(f.stem).replace("-", "_") if f.stem else "doc"
+        n = 2
+        while doc_id in used:
+            doc_id, n = f"{base}_{n}", n + 1
         used.add(doc_id)
-        out.paths[doc_id] = f
-        out.documents.append(doc)
+        out.append(doc_id)
     return out
+
+
+def extracted(files: list[Path], workers: int | None = None, keep: bool = False, cache: ExtractionCache | None = None,
+              progress: Callable[[Path], None] | None = None) -> Iterator[tuple[Path, Extracted | Failed]]:
+    """Each file read and extracted, in order: from the cache, else by `workers` processes (all
+    cores by default; in this process when there is little to do or KG_DEBUG is set)."""
+    ids = _doc_ids(files)
+    keys = [cache.key(f, i) if cache and not keep else None for f, i in zip(files, ids, strict=True)]
+    hits = [cache.get(k) if cache else None for k in keys]
+    todo = [(f, i, keep) for f, i, hit in zip(files, ids, hits, strict=True) if hit is None]
+    n = workers or os.cpu_count() or 1
+    fresh: Iterator[Extracted | Failed]
+    if n > 1 and len(todo) > 2 and not os.environ.get(DEBUG) and "fork" in mp.get_all_start_methods():
+        pool = mp.get_context("fork").Pool(min(n, len(todo)))
+        fresh = pool.imap(_extract, todo, chunksize=1)
+    else:
+        pool = None
+        fresh = map(_extract, todo)
+    try:
+        for f, key, hit in zip(files, keys, hits, strict=True):
+            item = hit if hit is not None else next(fresh)
+            if hit is None and cache and isinstance(item, Extracted):
+                cache.put(key, item)
+            if progress:
+                progress(f)
+            yield f, item
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
 
 def _failed(f: Path, e: Exception, skip_invalid: bool, skipped: list[str]) -> None:
@@ -212,7 +356,15 @@ def _failed(f: Path, e: Exception, skip_invalid: bool, skipped: list[str]) -> No
 
 
 def to_nquads(docs: list[Document], extra: dict[URIRef, Graph] | None = None) -> bytes:
-    return _nquads([(doc, *_graphs(doc)) for doc in docs], extra)
+    """The N-Quads of documents held in memory (the build streams instead; tests and tools use this)."""
+    own, shared = [], []
+    for doc in docs:
+        g, sh = _graphs(doc)
+        ds = Dataset()
+        _copy(g, ds.graph(doc_graph_iri(doc.id)))
+        own.append(ds.serialize(format="nquads", encoding="utf-8"))
+        shared.append(list(sh))
+    return b"".join(own) + _nquads_of_shared(shared, extra)
 
 
 def _graphs(doc: Document) -> tuple[Graph, Graph]:
@@ -221,7 +373,9 @@ def _graphs(doc: Document) -> tuple[Graph, Graph]:
     return document_graph(doc, shared), shared
 
 
-def _nquads(parts: list[tuple[Document, Graph, Graph]], extra: dict[URIRef, Graph] | None = None) -> bytes:
+def _nquads_of_shared(parts: list[list[tuple[Node, Node, Node]]], extra: dict[URIRef, Graph] | None = None) -> bytes:
+    """The graphs every document shares: ontology, gazetteer, indicators, reorganisation, the shared
+    nodes (instruments, provinces, agencies) and `extra` (imported results)."""
     ds = Dataset()
     onto = Graph()
     onto.parse(data=ontology_text(), format="turtle")
@@ -231,8 +385,7 @@ def _nquads(parts: list[tuple[Document, Graph, Graph]], extra: dict[URIRef, Grap
     _copy(reorganisation_graph(), ds.graph(REORGANISATION_GRAPH))
     shared = ds.graph(SHARED_GRAPH)
     preferred: dict[tuple[Node, str | None], Node] = {}
-    for doc, own, its_shared in parts:
-        _copy(own, ds.graph(doc_graph_iri(doc.id)))
+    for its_shared in parts:
         for s, p, o in its_shared:
             # one skos:prefLabel per language (SKOS S14): a body two documents spell differently
             # ("Trung tâm Điều hành", "Trung Tâm Điều Hành") keeps the first and has the other as altLabel,
@@ -251,40 +404,60 @@ def _copy(src: Graph, dst: Graph) -> None:
 
 
 def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = False,
-          progress: Callable[[Path], None] | None = None) -> BuildReport:
-    """Read every document, extract facts, write the store atomically; return what happened."""
+          progress: Callable[[Path], None] | None = None, workers: int | None = None,
+          keep_documents: bool = True, incremental: bool = True) -> BuildReport:
+    """Read every document, extract facts, write the store atomically; return what happened.
+
+    Documents stream through: each is extracted (by `workers` processes, all cores by default),
+    its graph written to a file beside the store, and let go, so memory does not grow with the
+    corpus (unless `keep_documents`, for callers that want the documents back in the report).
+    With `incremental`, each document's extraction is cached beside the store (``<out>.cache``)
+    and a rebuild extracts again only the new and changed documents; removed ones are dropped.
+    """
+    out = Path(out)
     files = corpus if isinstance(corpus, CorpusFiles) else corpus_files(corpus)
     cleaned = clean_stale(out)
-    reading = read_documents(files, skip_invalid, progress)
-    skipped = [*files.skipped, *reading.skipped]
-    parts = []
-    for doc in reading.documents:
-        try:
-            parts.append((doc, *_graphs(doc)))
-        except Exception as e:  # noqa: BLE001 - a mapping bug stays with its document too
-            _failed(reading.paths[doc.id], e, skip_invalid, skipped)
-    docs = [doc for doc, _, _ in parts]
-    if not docs:
-        raise KGError("no readable documents: nothing was built; the previous store is unchanged")
-    warnings: list[str] = []
-    for d in docs:
-        warnings.extend(f"{d.source}: {w}" for w in d.warnings)
-        if not d.targets:
-            warnings.append(f"{d.source}: no targets found")
-        if not d.duties:
-            warnings.append(f"{d.source}: no agencies with duties found")
-        unknown = sorted({x.agency.name for x in d.duties if not x.agency.known})
-        if unknown:
-            warnings.append(f"{d.source}: bodies not in the gazetteer (kept, flagged): {', '.join(unknown)}")
-    if files.not_read:
-        warnings.append(f"{not_read_line(files.not_read)}; only {', '.join(SUPPORTED_SUFFIXES)} files are read")
-    warnings.extend(cleaned)
-    # published results imported into the store before (kg actuals import) are carried over
-    carried = carried_actuals(out)
-    info = {"documents": [d.source for d in docs], "skipped": skipped, "format": 1,
-            "actuals": [name for name, _, _ in carried]}
-    path = write_store(out, _nquads(parts, {actuals_graph_iri(Path(n).stem): g for n, _, g in carried}), info,
-                       {f"{ACTUALS_FOLDER}/{name}": data for name, data, _ in carried})
+    cache = ExtractionCache(out) if incremental else None
+    skipped = [*files.skipped]
+    summaries: list[DocSummary] = []
+    documents: list[Document] = []
+    duplicates: list[tuple[Path, Path]] = []
+    seen: dict[bytes, Path] = {}
+    shared_parts: list[list[tuple[Node, Node, Node]]] = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    quads = out.with_name(f"{out.name}.building-{os.getpid()}.nq")
+    try:
+        with quads.open("wb") as sink:
+            for f, item in extracted(files, workers, keep_documents, cache, progress):
+                if isinstance(item, Failed):
+                    _failed(f, item.error, skip_invalid, skipped)
+                    continue
+                if item.text_key in seen:
+                    duplicates.append((f, seen[item.text_key]))
+                    skipped.append(f"{shown(f)}: same text as {shown(seen[item.text_key])}; built once, as that file")
+                    continue
+                seen[item.text_key] = f
+                sink.write(item.nquads)
+                shared_parts.append(item.shared)
+                summaries.append(item.summary)
+                if item.document is not None:
+                    documents.append(item.document)
+            if not summaries:
+                raise KGError("no readable documents: nothing was built; the previous store is unchanged")
+            # published results imported into the store before (kg actuals import) are carried over
+            carried = carried_actuals(out)
+            sink.write(_nquads_of_shared(shared_parts, {actuals_graph_iri(Path(n).stem): g for n, _, g in carried}))
+        warnings = [f"{d.source}: {w}" for d in summaries for w in d.warnings]
+        if files.not_read:
+            warnings.append(f"{not_read_line(files.not_read)}; only {', '.join(SUPPORTED_SUFFIXES)} files are read")
+        warnings.extend(cleaned)
+        info = {"documents": [d.source for d in summaries], "skipped": skipped, "format": 1,
+                "actuals": [name for name, _, _ in carried]}
+        path = write_store(out, quads, info, {f"{ACTUALS_FOLDER}/{name}": data for name, data, _ in carried})
+    finally:
+        quads.unlink(missing_ok=True)
+    if cache is not None:
+        cache.prune()
     try:
         record_status(path)
     except KGError:
@@ -294,7 +467,7 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
             raise
         warnings.append(f"statuses were not recorded ({type(e).__name__}: {one_line(e)}); run kg status "
                         "to see them, KG_DEBUG=1 for the details")
-    report = BuildReport(store=path, documents=docs, skipped=skipped, warnings=warnings, not_read=files.not_read,
-                         duplicates=reading.duplicates, cleaned=cleaned)
+    report = BuildReport(store=path, documents=documents, summaries=summaries, skipped=skipped, warnings=warnings,
+                         not_read=files.not_read, duplicates=duplicates, cleaned=cleaned)
     report.triples = len(open_store(path))
     return report

@@ -56,10 +56,11 @@ def open_store(path: str | Path, read_only: bool = True) -> KGStore:
     return KGStore(path, store, info)
 
 
-def write_store(out: str | Path, nquads: bytes, info: dict, files: dict[str, bytes] | None = None) -> Path:
-    """Bulk-load N-Quads into a new store and swap it in place of `out`; `files` (relative path ->
-    bytes) are written inside the new store before the swap.  A failure (disk full, no permission,
-    data the store refuses) is a StoreError and leaves the previous store as it was."""
+def write_store(out: str | Path, nquads: bytes | Path, info: dict, files: dict[str, bytes] | None = None) -> Path:
+    """Bulk-load N-Quads (bytes, or a file of them) into a new store and swap it in place of `out`;
+    `files` (relative path -> bytes) are written inside the new store before the swap.  A failure
+    (disk full, no permission, data the store refuses) is a StoreError and leaves the previous store
+    as it was."""
     out = Path(out)
     tmp = out.with_name(f"{out.name}.building-{os.getpid()}")
     old = out.with_name(f"{out.name}.old-{os.getpid()}")
@@ -68,7 +69,10 @@ def write_store(out: str | Path, nquads: bytes, info: dict, files: dict[str, byt
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         store = ox.Store(str(tmp / _DATA))
-        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        if isinstance(nquads, Path):
+            store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        else:
+            store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
         store.flush()
         triples = len(store)
         del store
