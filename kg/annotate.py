@@ -20,9 +20,10 @@ import ahocorasick
 from .lexicon import lexicon
 from .text import fold, fold_aligned
 
-# Categories the sweep does not need: symbols are read by the number grammar, wrap words at
-# ingest, boilerplate lines before any reading.
-_NOT_SWEPT = {"comparator_symbol", "wrap_binding", "boilerplate_tail", "boilerplate_line"}
+# The lexicon categories the readers ask the annotation for (besides agencies and provinces); the
+# others are read by patterns built from the lexicon (`Lexicon.alternation`).  Sweeping only these
+# keeps the automaton's matches to what is used (tests/test_lexicon.py checks the list).
+SWEPT = frozenset({"agency_head", "label", "requester", "role", "short_form"})
 _TOKEN = re.compile(r"&|[^\s,.;:!?()\[\]{}\"“”'‘’*|…/\\&=<>≥≤_#\-–—−]+")
 # Punctuation no phrase runs across: "Giám đốc các Sở: Khoa học ..." is not "Sở Khoa học ...".
 _STOP = re.compile(r"[:;!?()\[\]]|\.(?!\d)")
@@ -55,7 +56,7 @@ def _automaton() -> ahocorasick.Automaton:
             payloads.setdefault(f" {key} ", []).append(payload)
 
     for e in lexicon().entries:
-        if e.category in _NOT_SWEPT:
+        if e.category not in SWEPT:
             continue
         for w in e.words:
             add(w, (e.category, e.value, e.id))

@@ -36,7 +36,7 @@ class Node:
     cells: tuple[tuple[int, int], ...] = ()   # a table row's cell spans
     bold: bool = False                        # written in bold as a whole: a heading
 
-    @property
+    @cached_property
     def body(self) -> str:
         return self.text[self.body_start - self.start:]
 
@@ -45,7 +45,7 @@ class Node:
         """The body folded (`fold_aligned`), computed once: heading rules ask for it again and again."""
         return fold_aligned(self.body)
 
-    @property
+    @cached_property
     def is_heading(self) -> bool:
         """Short, not a sentence: a title that governs what follows."""
         body = self.body.strip().rstrip("*").strip()
@@ -57,7 +57,7 @@ class Node:
             return False
         return "." not in body.rstrip(".")[-120:] or self.kind in ("caps",)
 
-    @property
+    @cached_property
     def is_intro(self) -> bool:
         return self.body.strip().rstrip("*").strip().endswith(":")
 

@@ -37,3 +37,15 @@ def test_a_word_means_one_thing_within_a_category():
             key = (e.category, w)
             assert seen.get(key, e.value) == e.value, f"{w!r} is both {seen[key]} and {e.value} in {e.category}"
             seen[key] = e.value
+
+
+def test_the_annotation_sweeps_every_category_the_readers_ask_for():
+    """A reader asking the annotation for a category it does not sweep would silently find nothing."""
+    import re
+    from pathlib import Path
+
+    from kg.annotate import SWEPT
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (Path(__file__).parents[1] / "kg").rglob("*.py"))
+    asked = set(re.findall(r"\.(?:within|first|has|all|starting_at)\(\"([a-z_]+)\"", code))
+    assert asked and asked <= SWEPT | {"agency", "province"}, asked - SWEPT
+    assert not re.search(r"\.(?:within|first|has|all|starting_at)\((?!\"|category)", code)

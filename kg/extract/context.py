@@ -62,9 +62,16 @@ class NodeContext:
     block_year: int | None
 
 
-def section_of(node: Node) -> str | None:
+def section_of(node: Node, memo: dict[int, str | None] | None = None) -> str | None:
+    """The kind of section the node stands in: its own heading's, else the nearest ancestor's
+    (`memo`: headings already read, by node id, when every node of a tree is asked)."""
     for n in (node, *node.ancestors()):
-        kind = _own_section(n)
+        if memo is None:
+            kind = _own_section(n)
+        elif id(n) in memo:
+            kind = memo[id(n)]
+        else:
+            kind = memo[id(n)] = _own_section(n)
         if kind:
             return kind
     return None
@@ -108,6 +115,7 @@ def contexts(root: Node) -> dict[int, NodeContext]:
     out: dict[int, NodeContext] = {}
     block_year: int | None = None
     g = grammar()
+    memo: dict[int, str | None] = {}
     for node in root.walk():
         if node.kind == "root":
             continue
@@ -118,7 +126,7 @@ def contexts(root: Node) -> dict[int, NodeContext]:
         elif node.kind in ("roman", "dieu", "num", "letter", "ordinal", "caps", "implicit", "part", "upper") or (
                 node.kind == "para" and node.is_heading):
             block_year = None
-        out[id(node)] = NodeContext(section_of(node), area_of(node), block_year or _heading_year(node))
+        out[id(node)] = NodeContext(section_of(node, memo), area_of(node), block_year or _heading_year(node))
     return out
 
 

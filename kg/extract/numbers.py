@@ -92,8 +92,10 @@ def value(raw: str) -> float:
 
 def quantities(folded: str, start: int, end: int, counts: bool = False) -> list[Quantity]:
     """Target-like numbers in folded[start:end] (absolute offsets), in order; counts only when asked."""
-    g = grammar()
     cf = folded[start:end]
+    if not _DIGIT.search(cf):
+        return []   # every number pattern needs a digit: most clauses have none
+    g = grammar()
     found: list[Quantity] = []
     for m in g.percent.finditer(cf):
         hi = value(m.group(2)) if m.group(2) else None
@@ -127,6 +129,9 @@ def quantities(folded: str, start: int, end: int, counts: bool = False) -> list[
             found.append(Quantity(s, start + m.end(), value(m.group(1)), hi, "count", counted=True))
     found.sort(key=lambda n: n.start)
     return found
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _taken(found: list[Quantity], pos: int) -> bool:
