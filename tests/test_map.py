@@ -7,11 +7,8 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from conftest import ARTIFACTS, CHROMIUM, ROOT, offline_page
 from kg.cli import cli
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -72,27 +69,11 @@ def test_unowned_targets_are_marked(view):
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
 def test_map_in_headless_chromium(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     from kg.store import open_store
     from visualize import build_map
     report = _hostile_store(tmp_path)
     page_path, n_nodes, _ = build_map(open_store(report.store), tmp_path / "map.html")
-    requests, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-
-        def block(route):
-            requests.append(route.request.url)
-            if route.request.url.startswith("file:"):
-                route.continue_()
-            else:
-                route.abort()
-        page.route("**/*", block)
+    with offline_page(1400, 900) as (page, requests, errors):
         page.goto(page_path.as_uri())
         page.wait_for_function("window.cchcMapDrawn !== undefined", timeout=10000)
         assert not errors, errors
@@ -132,7 +113,6 @@ def test_map_in_headless_chromium(tmp_path):
         assert page.evaluate("window.__xss") is None and not errors
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "map-hostile.png"))
-        browser.close()
 
 
 @pytest.mark.slow

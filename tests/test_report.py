@@ -4,18 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 import unicodedata
 from html import escape
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS, ROOT
+from conftest import ARTIFACTS, CHROMIUM, CORPUS, ROOT, offline_page
 from kg.cli import cli
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 ACTUALS = ROOT / "data" / "actuals" / "par_sipas_2021_2024.csv"
 AS_OF = dt.date(2026, 11, 29)
 HOSTILE = ("KẾ HOẠCH\nCải cách hành chính tỉnh Hà Tĩnh năm 2025\n\n"
@@ -130,22 +127,7 @@ def test_hostile_document_text_is_escaped(hostile):
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
 def test_report_in_headless_chromium(lam_dong, hostile):
-    from playwright.sync_api import sync_playwright
-    requests, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-
-        def block(route):
-            requests.append(route.request.url)
-            if route.request.url.startswith("file:"):
-                route.continue_()
-            else:
-                route.abort()
-        page.route("**/*", block)
+    with offline_page(1400, 1000) as (page, requests, errors):
         page.goto(lam_dong.as_uri())
         assert page.is_visible("#legend") and "achieved" in page.inner_text("#legend")
         first = page.locator("tr.target").first
@@ -169,4 +151,3 @@ def test_report_in_headless_chromium(lam_dong, hostile):
         assert not errors, errors
         assert [u for u in requests if not u.startswith("file:")] == []
         assert len(requests) == 2
-        browser.close()
