@@ -311,11 +311,17 @@ def resolve_agency(kg: KGStore, name: str, as_of: dt.date | None = None) -> list
     raise NotFound(f"no agency named {name!r} in the store" + (f"; nearest: {hint}" if hint else ""))
 
 
-def task_assignments(kg: KGStore) -> dict[str, list[dict]]:
-    """Task IRI -> its assignments (agency name, gazetteer kind, role), leads first."""
+def task_assignments(kg: KGStore, kinds: list[str] | None = None) -> dict[str, list[dict]]:
+    """Task IRI -> its assignments (agency name, gazetteer kind, role), leads first; with `kinds`,
+    only the tasks agencies of those kinds are assigned."""
     out: dict[str, list[dict]] = defaultdict(list)
     seen = set()
-    for r in select(kg, "task_assignments"):
+    if kinds is None:
+        found = select(kg, "task_assignments")
+    else:
+        found = [dict(r, kind=r["agencyKind"]) for k in kinds
+                 for r in select(kg, "task_assignments_of_kind", kind=ox.NamedNode(k))]
+    for r in found:
         key = (r["task"], r["agency"], r["role"])
         if key not in seen:
             seen.add(key)
@@ -367,7 +373,7 @@ def agency(kg: KGStore, name: str, province: str | None = None, as_of: dt.date |
                 row = owned.setdefault((r["target"], r["agencyName"], prov), dict(r, province=prov, rules=set()))
                 row["rules"].add(_notation(r["ruleIri"], "rule"))
     role_order = {role: i for i, role in enumerate(ROLES)}
-    assigned = task_assignments(kg)
+    assigned = task_assignments(kg, kinds)
     duty_rows = sorted(duties.values(), key=lambda r: (fold(r["province"] or ""), role_order.get(r["role"], 9),
                                                        r["file"], r["start"], r["duty"]))
     owned_rows = sorted(owned.values(), key=lambda r: (fold(r["province"] or ""), r["deadline"] or 0, r["areaIri"],
