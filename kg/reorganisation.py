@@ -56,6 +56,7 @@ def _today(as_of: dt.date | None) -> dt.date:
     return as_of or dt.date.today()
 
 
+@lru_cache(maxsize=8192)
 def province_successor(province: str | None, as_of: dt.date | None = None) -> Change | None:
     """The merger that took `province` into another one on or before `as_of`."""
     if not province:
@@ -72,6 +73,7 @@ def province_predecessors(province: str, as_of: dt.date | None = None) -> list[s
             for p in c.old if fold(p) != key]
 
 
+@lru_cache(maxsize=8192)
 def department_successor(kind_id: str, as_of: dt.date | None = None) -> Change | None:
     return next((c for c in changes() if c.kind == "department" and kind_id in c.old
                  and c.date <= _today(as_of)), None)
@@ -111,6 +113,7 @@ def _ids_by_name() -> dict[str, str]:
     return {fold(e.vi): e.id for e in gazetteer().values()}
 
 
+@lru_cache(maxsize=8192)
 def in_force(agency: str, province: str | None, as_of: dt.date | None = None) -> InForce:
     """The body and province in force on `as_of` for a body a document names in `province`."""
     from .agencies import gazetteer

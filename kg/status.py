@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .indicators import find_indicator
 from .lexicon import load_toml
-from .lookups import resolve_province, target_owners
+from .lookups import resolve_province
 from .query import select
 from .reorganisation import annotate
 from .store import KGStore
@@ -133,12 +133,15 @@ def status(kg: KGStore, province: str | None = None, as_of: dt.date | None = Non
     as_of = as_of or dt.date.today()
     fprov = resolve_province(kg, province)
     results = select(kg, "results")
+    owners_of: dict[str, set[str]] = {}
+    for o in select(kg, "owners"):   # every ownership at once: one query, not one per target
+        owners_of.setdefault(o["target"], set()).add(o["ownerName"])
     out: list[dict] = []
     for t in select(kg, "status_targets"):
         if fprov and t["province"] != fprov:
             continue
         rule, r = target_status(t, results, as_of)
-        owners = sorted({o["ownerName"] for o in target_owners(kg, t["target"])})
+        owners = sorted(owners_of.get(t["target"], ()))
         out.append(_row("target", rule, r, t, owners=owners, year=t["year"], comparator=t["comparator"],
                         value=t["value"], unit=t["unit"], indicator=(t["indicator"] or "").rsplit("/", 1)[-1] or None,
                         what=t["metric"], document=t["number"] or t["file"], id=t["target"]))
