@@ -19,7 +19,6 @@ import io
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from test_build_hardening import corrupt, patched  # noqa: E402 - the suite's broken .docx makers
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 PLAN = ("KẾ HOẠCH cải cách hành chính năm 2025\n\nI. MỤC TIÊU\n\n1. Đến năm 2025, tối thiểu 80% thủ tục hành chính "
         "được cung cấp trực tuyến mức độ 3 và 4.\n\nII. NHIỆM VỤ\n\nSở Nội vụ chủ trì, phối hợp với Sở Tư pháp "
@@ -54,18 +56,6 @@ def docx(paragraphs: list[str]) -> bytearray:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/document.xml", f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>')
     return bytearray(buf.getvalue())
-
-
-def patched(data: bytearray, local: int, central: int, value: int, fmt: str = "<H") -> bytes:
-    struct.pack_into(fmt, data, data.find(b"PK\x03\x04") + local, value)
-    struct.pack_into(fmt, data, data.find(b"PK\x01\x02") + central, value)
-    return bytes(data)
-
-
-def corrupt(data: bytearray) -> bytes:
-    start = data.find(b"PK\x03\x04") + 30 + len("word/document.xml")
-    data[start + 4:start + 40] = b"\xff" * 36
-    return bytes(data)
 
 
 def bomb(path: Path, size: int, zip64: bool = True) -> Path:
