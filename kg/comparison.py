@@ -17,6 +17,7 @@ from .graph import indicator_iri
 from .indicators import Indicator, catalogue, resolve
 from .lookups import MAX_QUERY, NotFound, resolve_province, target_owners
 from .model import SCOPE_SUFFIX
+from .output import target_cell
 from .query import select
 from .reorganisation import annotate
 from .store import KGStore
@@ -49,11 +50,10 @@ def resolve_indicators(words: str) -> list[Indicator]:
 
 
 def national_text(comparator: str | None, value: float | int | None, unit: str | None, year: int | None) -> str | None:
+    """'≥80% (2025)': a national value written as the tables write a target (`kg.output.target_cell`)."""
     if value is None or year is None:
         return None
-    sign = {">=": "≥", "<=": "≤", "reduce_by": "−", "increase_by": "+", "=": ""}.get(comparator or "", comparator)
-    suffix = "%" if unit == "%" else f" {unit}" if unit else ""
-    return f"{sign}{value:g}{suffix} ({year})"
+    return f"{target_cell({'comparator': comparator, 'value': value, 'unit': unit})} ({year})"
 
 
 def national_values(ind: Indicator) -> str | None:

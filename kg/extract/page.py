@@ -51,18 +51,17 @@ class Page:
 
     def mentions(self, s: int, e: int) -> list[Mention]:
         """The bodies named in view[s:e] (the readers and the review ask for the same spans: kept)."""
-        key = ("mentions", s, e)
-        found = self.memo.get(key)
-        if found is None:
-            found = self.memo[key] = find_mentions(self.view, s, e, self.ann)
-        return list(found)
+        return self._kept(("mentions", s, e), lambda: find_mentions(self.view, s, e, self.ann))
 
     def clauses(self, s: int, e: int) -> list[tuple[int, int]]:
         """The clauses of view[s:e] (`kg.segment.clauses`), kept for the next reader that asks."""
-        key = ("clauses", s, e)
+        return self._kept(("clauses", s, e), lambda: clauses(self.view, s, e, self.folded))
+
+    def _kept(self, key: tuple, compute):
+        """The answer to a question about this document, computed once; each caller gets its own list."""
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = clauses(self.view, s, e, self.folded)
+            found = self.memo[key] = compute()
         return list(found)
 
 
