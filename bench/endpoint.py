@@ -1,85 +1,251 @@
 #!/usr/bin/env python3
-"""Drive `kg serve` with concurrent clients and print p50/p95 latency and throughput.
+"""`kg serve` side by side with Oxigraph's own server, on the same store and the same queries.
 
-    python bench/endpoint.py --store data/build --clients 4 --seconds 10
-    python bench/endpoint.py --store /tmp/kg-1m --clients 4 --seconds 10
+    python bench/endpoint.py --store data/build
+    python bench/endpoint.py --store /tmp/kg-1m --mode disk --mode memory --clients 1 --clients 4
 
-Starts the endpoint on a free localhost port, runs a mix of analysts' lookups (an agency's
-duties by label, targets of a year in one area, owners of targets) for a bounded time from
-several threads, and stops the server.
+For each storage mode asked (memory: `kg serve` sharing one in-memory copy between its workers,
+against `oxigraph serve` in memory loaded with the same quads; disk: `kg serve --on-disk` against
+`oxigraph serve-read-only` on the store's own files), it starts both servers, checks that they
+give the same number of rows, then drives each with keep-alive clients for a fixed time per query
+kind and client count, one server after the other, and prints p50/p95 latency, requests/s and the
+ratio kg/oxigraph.  It also prints how long `kg serve` took to answer its first query and, in
+memory mode, to have its in-memory copy ready.  Load comes from `wrk` when it is installed
+(Debian's package), else from Python threads with http.client (slower: it narrows the gaps).
 """
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
-QUERIES = [
-    'SELECT ?duty ?task WHERE { ?a skos:prefLabel "Sở Tư pháp"@vi . ?duty cchc:agency ?a ; cchc:task ?task }',
-    'SELECT ?t ?v WHERE { ?t cchc:deadline "2025"^^xsd:gYear ; cchc:area cchc:area-chi_so ; cchc:value ?v } LIMIT 100',
-    'SELECT ?t ?o WHERE { ?t cchc:ownedBy ?o ; cchc:area cchc:area-the_che } LIMIT 100',
-]
+import pyoxigraph as ox
+
+PREFIXES = ("PREFIX cchc: <https://w3id.org/cchc-kg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ")
+QUERIES = {   # the three kinds of the analysts' lookups: a label lookup, a year's targets, owners of targets
+    "agency duties by label": 'SELECT ?duty ?task WHERE { ?a skos:prefLabel "Sở Tư pháp"@vi . '
+                              "?duty cchc:agency ?a ; cchc:task ?task }",
+    "targets of a year in an area": 'SELECT ?t ?v WHERE { ?t cchc:deadline "2025"^^xsd:gYear ; '
+                                    "cchc:area cchc:area-chi_so ; cchc:value ?v } LIMIT 100",
+    "owners of targets": "SELECT ?t ?o WHERE { ?t cchc:ownedBy ?o ; cchc:area cchc:area-the_che } LIMIT 100",
+}
+ACCEPT = "application/sparql-results+json"
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.4f %.4f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, seconds: float = 120) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            rows(url, "ASK { ?s ?p ?o }")
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url} did not come up in {seconds:.0f} s")
+
+
+def rows(url: str, query: str) -> int:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        conn.request("GET", f"{parts.path}?{urllib.parse.urlencode({'query': PREFIXES + query})}",
+                     headers={"Accept": ACCEPT})
+        r = conn.getresponse()
+        body = r.read()
+        if r.status != 200:
+            raise OSError(f"{url}: HTTP {r.status}: {body[:200]!r}")
+        data = json.loads(body)
+        return len(data["results"]["bindings"]) if "results" in data else 1
+    finally:
+        conn.close()
+
+
+def drive(url: str, query: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """(p50 ms, p95 ms, requests/s, errors) of `clients` keep-alive clients for `seconds`."""
+    target = f"{url}?{urllib.parse.urlencode({'query': PREFIXES + query})}"
+    wrk = shutil.which("wrk")
+    if wrk:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(WRK_SCRIPT)
+        try:
+            out = subprocess.run([wrk, f"-t{clients}", f"-c{clients}", f"-d{seconds:g}s", "-s", f.name,
+                                  "-H", f"Accept: {ACCEPT}", target], capture_output=True, text=True, check=True)
+        finally:
+            os.unlink(f.name)
+        m = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", out.stdout)
+        if not m:
+            raise SystemExit("wrk said: " + out.stdout + out.stderr)
+        n, micros = int(m.group(1)), int(m.group(2))
+        return float(m.group(3)), float(m.group(4)), n / (micros / 1e6), int(m.group(5))
+    return _drive_python(target, clients, seconds)
+
+
+def _drive_python(target: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
+    parts = urllib.parse.urlsplit(target)
+    path = f"{parts.path}?{parts.query}"
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        mine: list[float] = []
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Accept": ACCEPT})
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
+            except OSError:
+                conn.close()
+                ok = False
+            if ok:
+                mine.append(time.perf_counter() - t)
+            else:
+                with lock:
+                    errors[0] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    took = time.perf_counter() - t0
+    lat = sorted(latencies) or [0.0]
+    return (statistics.median(lat) * 1000, lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000,
+            len(latencies) / took, errors[0])
+
+
+class Servers:
+    """`kg serve` and Oxigraph's server on the same store, in one storage mode."""
+
+    def __init__(self, store: Path, mode: str, workers: int, max_memory: int) -> None:
+        self.procs: list[subprocess.Popen] = []
+        self.tmp = tempfile.TemporaryDirectory()
+        bindir = Path(sys.executable).parent
+        kg_port, ox_port = free_port(), free_port()
+        self.kg = f"http://127.0.0.1:{kg_port}/sparql"
+        self.ox = f"http://127.0.0.1:{ox_port}/query"
+        cmd = [str(bindir / "kg"), "serve", "--store", str(store), "--port", str(kg_port),
+               "--workers", str(workers), "--max-memory", str(max_memory)] + (["--on-disk"] if mode == "disk" else [])
+        log = Path(self.tmp.name) / "kg.log"
+        started = time.monotonic()
+        with open(log, "w") as err:
+            self.procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err))
+        wait_until_up(self.kg)
+        self.kg_ready = time.monotonic() - started
+        self.kg_memory = 0.0
+        if mode == "memory":
+            end = time.monotonic() + 600
+            while "queried in memory now" not in log.read_text() and time.monotonic() < end:
+                if self.procs[0].poll() is not None:
+                    raise SystemExit("kg serve stopped: " + log.read_text())
+                time.sleep(0.1)
+            if "queried in memory now" not in log.read_text():
+                raise SystemExit("kg serve did not copy the store into memory: " + log.read_text())
+            self.kg_memory = time.monotonic() - started
+        oxigraph = str(bindir / "oxigraph")
+        bind = f"127.0.0.1:{ox_port}"
+        if mode == "disk":
+            self.procs.append(subprocess.Popen([oxigraph, "serve-read-only", "--location", str(store / "oxigraph"),
+                                                "--union-default-graph", "--bind", bind],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_until_up(self.ox)
+        else:
+            self.procs.append(subprocess.Popen([oxigraph, "serve", "--union-default-graph", "--bind", bind],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_until_up(self.ox)
+            dump = Path(self.tmp.name) / "store.nq"
+            ox.Store.read_only(str(store / "oxigraph")).dump(str(dump), format=ox.RdfFormat.N_QUADS)
+            conn = http.client.HTTPConnection("127.0.0.1", ox_port, timeout=600)
+            with dump.open("rb") as body:
+                conn.request("POST", "/store", body=body, headers={"Content-Type": "application/n-quads"})
+                r = conn.getresponse()
+                r.read()
+            conn.close()
+            dump.unlink()
+            if r.status >= 300:
+                raise SystemExit(f"oxigraph serve refused the quads: HTTP {r.status}")
+
+    def close(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        self.tmp.cleanup()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--store", required=True)
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--store", required=True, type=Path)
+    ap.add_argument("--mode", action="append", choices=["memory", "disk"],
+                    help="storage mode(s) to compare (default: both)")
+    ap.add_argument("--clients", action="append", type=int, help="concurrent clients (default: 1 and 4)")
+    ap.add_argument("--seconds", type=float, default=5.0, help="per query kind, client count and server")
+    ap.add_argument("--workers", type=int, default=2, help="kg serve's query workers")
+    ap.add_argument("--max-memory", type=int, default=1500, help="kg serve's MB per worker (the copy must fit)")
     args = ap.parse_args()
-    kg = str(Path(sys.executable).with_name("kg"))
-    server = subprocess.Popen([kg, "serve", "--store", args.store, "--port", "0", "--workers", str(args.workers)],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None  # stdout=PIPE
-        url = server.stdout.readline().split()[1]
-        latencies: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
-        stop = time.perf_counter() + args.seconds
-
-        def client(i: int) -> None:
-            n = i
-            while time.perf_counter() < stop:
-                q = QUERIES[n % len(QUERIES)]
-                n += 1
-                t = time.perf_counter()
-                try:
-                    with urllib.request.urlopen(url + "?" + urllib.parse.urlencode({"query": q}), timeout=30) as r:
-                        r.read()
-                    ok = True
-                except OSError:
-                    ok = False
-                dt = time.perf_counter() - t
-                with lock:
-                    if ok:
-                        latencies.append(dt)
-                    else:
-                        errors[0] += 1
-
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        t0 = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        elapsed = time.perf_counter() - t0
-        lat = sorted(latencies)
-        p = lambda x: lat[min(len(lat) - 1, int(x * len(lat)))] * 1000  # noqa: E731
-        print(f"store {args.store}: {len(lat)} requests from {args.clients} clients in {elapsed:.1f} s, "
-              f"{errors[0]} errors")
-        print(f"  p50 {p(0.50):.1f} ms   p95 {p(0.95):.1f} ms   mean {statistics.mean(lat) * 1000:.1f} ms   "
-              f"throughput {len(lat) / elapsed:.0f} req/s")
-    finally:
-        server.terminate()
-        server.wait(10)
+    triples = json.loads((args.store / "cchc-kg.json").read_text(encoding="utf-8")).get("triples", 0)
+    print(f"store {args.store}: {triples:,} triples; load from {'wrk' if shutil.which('wrk') else 'Python threads'}; "
+          f"{args.seconds:g} s per run; kg serve with {args.workers} workers")
+    for mode in args.mode or ["memory", "disk"]:
+        servers = Servers(args.store, mode, args.workers, args.max_memory)
+        try:
+            other = "oxigraph serve (in memory)" if mode == "memory" else "oxigraph serve-read-only (on disk)"
+            ready = f"kg serve answered its first query {servers.kg_ready:.1f} s after start"
+            if mode == "memory":
+                ready += f"; its shared in-memory copy was ready after {servers.kg_memory:.1f} s"
+            print(f"\n{mode}: kg serve vs {other}; {ready}")
+            print(f"  {'query':30} {'clients':>7} {'kg p50/p95 ms':>15} {'ox p50/p95 ms':>15} "
+                  f"{'kg req/s':>9} {'ox req/s':>9} {'p50 ×':>6} {'req/s ×':>7}")
+            for name, query in QUERIES.items():
+                n_kg, n_ox = rows(servers.kg, query), rows(servers.ox, query)
+                if n_kg != n_ox:
+                    raise SystemExit(f"{name}: kg serve gave {n_kg} rows, oxigraph {n_ox}")
+                for clients in args.clients or [1, 4]:
+                    k = drive(servers.kg, query, clients, args.seconds)
+                    o = drive(servers.ox, query, clients, args.seconds)
+                    errors = f"  errors kg {k[3]} ox {o[3]}" if k[3] or o[3] else ""
+                    print(f"  {name:30} {clients:>7} {k[0]:>7.2f}/{k[1]:<7.2f} {o[0]:>7.2f}/{o[1]:<7.2f} "
+                          f"{k[2]:>9.0f} {o[2]:>9.0f} {k[0] / o[0]:>6.2f} {o[2] / k[2]:>7.2f}{errors}")
+        finally:
+            servers.close()
+    print("\n× columns: kg p50 / oxigraph p50, and oxigraph req/s / kg req/s (1.0 = on par; above = kg slower)")
 
 
 if __name__ == "__main__":

@@ -102,3 +102,64 @@ def graph_results(triples: list, fmt: str) -> bytes:
     data = ox.serialize(triples, format=formats[fmt], prefixes=prefixes)
     assert data is not None  # no output given: the bytes are returned
     return data
+
+
+class _Bounded(io.BytesIO):
+    """A binary sink for pyoxigraph's serializers that refuses to grow past `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data, /) -> int:
+        if self.tell() + len(data) > self.limit:
+            raise _Overflow
+        return super().write(data)
+
+
+class _Overflow(Exception):
+    pass
+
+
+NATIVE = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
+NATIVE_FORMATS = frozenset(NATIVE)
+
+
+def native_select(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> tuple[bytes, bool] | None:
+    """Solutions written by pyoxigraph's own serializer (JSON, XML, TSV), cut to `max_rows` rows:
+    (body, whether rows were cut); None when the whole result passes `max_bytes` (the caller then
+    writes the first rows itself, or refuses).  CSV is not written here: its cells are neutralised."""
+    sink = _Bounded(max_bytes)
+    try:
+        solutions.serialize(sink, format=NATIVE[fmt])
+    except _Overflow:
+        return None
+    body = sink.getvalue()
+    return _cut_rows(body, fmt, max_rows)
+
+
+def _cut_rows(body: bytes, fmt: str, max_rows: int) -> tuple[bytes, bool]:
+    """The body with at most `max_rows` rows.  Counting is exact: in XML and TSV a row's marker
+    cannot occur inside a value (values are escaped); in JSON the braces bound the rows from above
+    (a value may hold braces, a row holds at least one) and the body is read only past that bound."""
+    if fmt == "json":
+        if body.count(b"{") - 3 <= max_rows:
+            return body, False
+        data = json.loads(body)
+        bindings = data["results"]["bindings"]
+        if len(bindings) <= max_rows:
+            return body, False
+        data["results"]["bindings"] = bindings[:max_rows]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), True
+    if fmt == "xml":
+        marker = b"<result>"
+        if body.count(marker) <= max_rows:
+            return body, False
+        at = -1
+        for _ in range(max_rows + 1):
+            at = body.index(marker, at + 1)
+        return body[:at] + b"</results></sparql>", True
+    lines = body.split(b"\n")   # TSV: the header, one line per row, and the final newline
+    if len(lines) - 2 <= max_rows:
+        return body, False
+    return b"\n".join(lines[:max_rows + 1]) + b"\n", True

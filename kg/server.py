@@ -1,11 +1,13 @@
 """`kg serve`: a read-only SPARQL 1.1 Protocol endpoint over the store, safe to expose.
 
-Queries run in worker processes that hold the graph in memory, so a query that runs past
-the time limit or over the memory limit is stopped for real (its worker is killed and
-replaced) and the others go on.  GET and POST (application/sparql-query and form-encoded)
-are accepted; results come as SPARQL JSON, XML, CSV or TSV, and CONSTRUCT/DESCRIBE graphs
-as Turtle, JSON-LD or N-Triples, by Accept header (or ?format=).  Updates are refused with
-403.  GET / shows a small query page that needs no internet.
+Queries run in worker processes (which share one in-memory copy of the store, see
+`kg.workers`), so a query that runs past the time limit or over the memory limit is stopped
+for real (its worker is killed and replaced) and the others go on.  Connections are kept
+open between requests (HTTP/1.1), and results are written by the engine's own serializers.
+GET and POST (application/sparql-query and form-encoded) are accepted; results come as
+SPARQL JSON, XML, CSV or TSV, and CONSTRUCT/DESCRIBE graphs as Turtle, JSON-LD or N-Triples,
+by Accept header (or ?format=).  Updates are refused with 403.  GET / shows a small query
+page that needs no internet.
 
 What an attacker can make it do is bounded:
   - no outbound connection: SERVICE is refused with 400 (unless `allow_service`), and on
@@ -123,7 +125,10 @@ _BIG_BODY = threading.Lock()   # one large form body decoded at a time, so their
 
 
 class Handler(BaseHTTPRequestHandler):
-    server_version = "cchc-kg-sparql/0.2"
+    server_version = "cchc-kg-sparql/0.3"
+    protocol_version = "HTTP/1.1"     # connections kept open between requests (each within read_timeout)
+    disable_nagle_algorithm = True    # an answer leaves at once, not after a delayed ACK
+    wbufsize = 1 << 16                # the head and a small body leave in one write (flushed per request)
     pool: WorkerPool
     read_timeout = 10.0
     quiet = True
@@ -367,8 +372,9 @@ class _Server(ThreadingHTTPServer):
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
           ready: Callable[[str], object] | None = None) -> None:
     from .store import open_store
-    open_store(settings.store)  # a clear error before any worker starts
-    pool = WorkerPool(settings)
+    kg = open_store(settings.store)  # a clear error before any worker starts
+    pool = WorkerPool(settings, len(kg))
+    del kg
     if pool.note:
         print(f"kg serve: {pool.note}", file=sys.stderr)
     handler = type("BoundHandler", (Handler,), {"pool": pool, "read_timeout": settings.read_timeout})

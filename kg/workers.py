@@ -1,9 +1,11 @@
 """The endpoint's query workers: processes that hold the store and answer one query at a time, bounded.
 
-Each worker copies the store into memory (or opens it on disk when it would not fit), cannot
-open an internet socket (a seccomp filter on Linux, unless SERVICE is allowed), and runs under a
-data-segment limit; the pool watches each worker's resident size and time, kills one that runs
-past a limit and starts a fresh one, and answers 503 with the reason.  `kg.server` feeds it.
+Workers start on the store on disk; when the store fits the memory limit, one in-memory copy is
+then made in a fork server and the workers are swapped for ones forked from it, which share it
+(`WorkerPool`).  Each worker cannot open an internet socket (a seccomp filter on Linux, unless
+SERVICE is allowed) and runs under a data-segment limit; the pool watches each worker's resident
+size and time, kills one that runs past a limit and starts a fresh one, and answers 503 with the
+reason.  `kg.server` feeds it.
 """
 from __future__ import annotations
 
@@ -114,24 +116,25 @@ class _TooLarge(Exception):
     pass
 
 
-def _worker(conn, settings: Settings) -> None:
+BYTES_PER_TRIPLE = 500   # of pyoxigraph 0.5's in-memory store, measured
+
+
+def _worker(conn, settings: Settings, memory: bool) -> None:
+    """Answer queries sent over `conn` until it closes: from the shared in-memory copy (a worker
+    forked from the fork server that holds it) or from the store on disk."""
     import resource
 
     import pyoxigraph as ox
 
-    disk = ox.Store.read_only(str(Path(settings.store) / "oxigraph"))
     limit = settings.max_memory << 20
-    store, note = disk, ""
-    if settings.in_memory:
-        need = len(disk) * 500   # bytes per triple of pyoxigraph 0.5's in-memory store, measured
-        if _data_bytes() + need < limit * 0.6:
-            store = ox.Store()
-            store.bulk_extend(disk.quads_for_pattern(None, None, None, None))
-            del disk
-        else:
-            note = (f"the store would take about {need >> 20} MB in memory, too much for the memory limit of "
-                    f"{settings.max_memory} MB per worker: querying it on disk (raise --max-memory to keep "
-                    "a copy in memory)")
+    if memory:
+        from . import shared_store
+        if shared_store.STORE is None:
+            conn.send(("error", shared_store.ERROR or "the in-memory copy of the store is missing"))
+            return
+        store = shared_store.STORE
+    else:
+        store = ox.Store.read_only(str(Path(settings.store) / "oxigraph"))
     used = _data_bytes()
     if used > limit * 0.8:
         conn.send(("error", f"a query worker needs {used >> 20} MB to hold the store, too close to the memory "
@@ -141,7 +144,7 @@ def _worker(conn, settings: Settings) -> None:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     sandboxed = settings.allow_service or forbid_network()
-    conn.send(("ready", sandboxed, note))
+    conn.send(("ready", sandboxed))
     while True:
         try:
             job = conn.recv()
@@ -187,7 +190,7 @@ def _answer(store, job: tuple[bytes, str, str], settings: Settings) -> Answer:
     import pyoxigraph as ox
 
     from .query import PREFIXES, QueryError, check_query, is_update
-    from .results import ask_result, graph_results, select_results
+    from .results import NATIVE_FORMATS, ask_result, graph_results, native_select, select_results
 
     raw, select_fmt, graph_fmt = job
     sparql = raw.decode("utf-8", errors="replace")
@@ -205,6 +208,15 @@ def _answer(store, job: tuple[bytes, str, str], settings: Settings) -> Answer:
         if isinstance(result, ox.QueryBoolean):
             return (200, SELECT_TYPES[select_fmt if select_fmt in ("json", "xml") else "json"],
                     ask_result(bool(result), select_fmt), headers)
+        if isinstance(result, ox.QuerySolutions) and select_fmt in NATIVE_FORMATS:
+            native = native_select(result, select_fmt, settings.max_rows, settings.max_bytes)
+            if native is None:   # too large whole: its first rows may still fit
+                result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+            else:
+                body, cut = native
+                if cut:
+                    headers["X-Truncated"] = f"results cut at {settings.max_rows} rows (the endpoint's --max-rows)"
+                return 200, SELECT_TYPES[select_fmt], body, headers
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
             rows, cut = _take(([sol[n] for n in names] for sol in result), settings,
@@ -229,22 +241,39 @@ def _answer(store, job: tuple[bytes, str, str], settings: Settings) -> Answer:
 
 
 class WorkerPool:
-    def __init__(self, settings: Settings):
+    """The query workers.  They start at once on the store on disk (the endpoint is ready in about a
+    second at any size); when the store fits the memory limit, it is then copied into memory once,
+    in a fork server, and each disk worker is swapped, when idle, for one forked from that copy: all
+    workers share one in-memory store, and a replacement starts in milliseconds."""
+
+    def __init__(self, settings: Settings, triples: int = 0):
         self.settings = settings
-        self._ctx = mp.get_context("spawn")
+        self._spawning = mp.get_context("spawn")
         self._idle: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._pending = 0
         self._procs: set = set()
+        self._disk: set = set()      # workers reading the store on disk, to swap for in-memory ones
+        self._memory = False         # whether new workers are forked from the in-memory copy
         self._closed = False
         self.sandboxed = False   # whether the workers cannot open internet sockets (see forbid_network)
         self.note = ""           # what the operator should know (the store is queried on disk, ...)
+        need = triples * BYTES_PER_TRIPLE
+        copy = settings.in_memory and "forkserver" in mp.get_all_start_methods()
+        if copy and _data_bytes() + need >= (settings.max_memory << 20) * 0.6:
+            copy = False
+            self.note = (f"the store would take about {need >> 20} MB in memory, too much for the memory limit of "
+                         f"{settings.max_memory} MB per worker: querying it on disk (raise --max-memory to keep "
+                         "a copy in memory)")
         for _ in range(settings.workers):
             self._idle.put(self._spawn())
+        if copy:
+            threading.Thread(target=self._copy_into_memory, daemon=True, name="kg-serve-memory").start()
 
-    def _spawn(self):
-        parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_worker, args=(child, self.settings), daemon=True)
+    def _spawn(self, memory: bool = False):
+        ctx = self._fork_server() if memory else self._spawning
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(child, self.settings, memory), daemon=True)
         proc.start()
         child.close()
         message: tuple = ("error", "a query worker did not start (see the log above)")
@@ -257,24 +286,73 @@ class WorkerPool:
             proc.kill()
             proc.join(5)
             raise EndpointError(message[1])
-        self.sandboxed, self.note = bool(message[1]), message[2]
+        self.sandboxed = bool(message[1])
         with self._lock:
             self._procs.add(proc)
+            if not memory:
+                self._disk.add(proc)
         return proc, parent
+
+    def _fork_server(self):
+        from . import shared_store
+        os.environ[shared_store.ENV] = str(Path(self.settings.store) / "oxigraph")
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload([shared_store.__name__])
+        return ctx
+
+    def _copy_into_memory(self) -> None:
+        """Copy the store into memory once (in the fork server), then swap each disk worker, when it
+        is idle, for one forked from the copy."""
+        started = time.monotonic()
+        try:
+            fresh = self._spawn(memory=True)
+        except EndpointError as e:
+            print(f"kg serve: {e}; the store stays queried on disk", file=sys.stderr)
+            return
+        self._memory = True
+        while not self._closed:
+            with self._lock:
+                left = bool(self._disk)
+            if not left:
+                break
+            try:
+                proc, conn = self._idle.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if proc not in self._disk:
+                self._idle.put((proc, conn))
+                time.sleep(0.01)
+                continue
+            self._retire(proc, conn)
+            self._idle.put(fresh)
+            fresh = None
+            with self._lock:
+                left = bool(self._disk)
+            if left:
+                fresh = self._spawn(memory=True)
+        if fresh is not None:
+            self._retire(*fresh)
+        if not self._closed:
+            print(f"kg serve: the store is queried in memory now (one copy, made in "
+                  f"{time.monotonic() - started:.1f} s, shared by the workers)", file=sys.stderr)
+
+    def _retire(self, proc, conn) -> None:
+        proc.kill()
+        proc.join(10)
+        conn.close()
+        with self._lock:
+            self._procs.discard(proc)
+            self._disk.discard(proc)
 
     def _replace(self, proc, conn) -> None:
         """Kill a worker and, once its memory is given back, start another (in the background)."""
         def run() -> None:
-            proc.kill()
-            proc.join(10)
-            conn.close()
-            with self._lock:
-                self._procs.discard(proc)
+            self._retire(proc, conn)
             for attempt in range(5):
                 if self._closed:
                     return
                 try:
-                    self._idle.put(self._spawn())
+                    self._idle.put(self._spawn(memory=self._memory))
                     return
                 except EndpointError as e:
                     print(f"kg serve: could not replace a query worker: {e}", file=sys.stderr)

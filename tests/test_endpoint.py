@@ -135,3 +135,26 @@ def test_indicator_comparison_as_an_analyst_runs_it(endpoint):
     assert set(by) == {("Tiền Giang", "2025"), ("Đắk Nông", "2025"), ("Tiền Giang", "2030"), ("Đắk Nông", "2030")}
     assert all(r["verdict"] == "equal" for r in got)
     assert by[("Đắk Nông", "2030")]["nationalValue"] == "90" and by[("Đắk Nông", "2030")]["nationalYear"] == "2030"
+
+
+def test_connections_are_kept_open_between_queries(endpoint):
+    import http.client
+    import json
+    parts = urllib.parse.urlsplit(endpoint)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        socks = []
+        for i in range(3):
+            if i % 2:
+                conn.request("POST", "/sparql", body="SELECT ?t WHERE { ?t a cchc:Target } LIMIT 2",
+                             headers={"Content-Type": "application/sparql-query"})
+            else:
+                conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}))
+            r = conn.getresponse()
+            body = r.read()
+            assert r.status == 200 and r.version == 11 and not r.will_close, (r.status, r.headers)
+            json.loads(body)
+            socks.append(conn.sock)
+        assert socks[0] is not None and all(s is socks[0] for s in socks)   # one connection for all three
+    finally:
+        conn.close()

@@ -338,6 +338,51 @@ def test_a_memory_bomb_gets_503_and_the_tree_stays_under_1_gb(endpoint):
     assert endpoint.count() == before
 
 
+def _descendants(pid: int) -> dict[int, int]:
+    """Each process under `pid`, with its parent."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    under, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        for child, its_parent in parent.items():
+            if its_parent == p:
+                under[child] = p
+                todo.append(child)
+    return under
+
+
+@needs_proc
+def test_workers_share_one_in_memory_copy_and_replacements_fork_from_it(endpoint):
+    deadline = time.monotonic() + 60
+    while "queried in memory now" not in endpoint.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "queried in memory now" in endpoint.log.read_text(), endpoint.log.read_text()
+
+    def forked() -> set[int]:   # the workers: children of the fork server, itself a child of the endpoint
+        tree = _descendants(endpoint.proc.pid)
+        servers = {p for p, parent in tree.items() if parent == endpoint.proc.pid
+                   and b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()}
+        return {p for p, parent in tree.items() if parent in servers}
+
+    first = forked()
+    assert len(first) == 2, first
+    status, body, _ = endpoint.get("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f")   # kills a worker
+    assert status == 503, (status, body)
+    deadline = time.monotonic() + 10
+    while len(forked()) != 2 or forked() == first:
+        assert time.monotonic() < deadline, forked()
+        time.sleep(0.05)
+    status, body, _ = endpoint.get("SELECT ?s WHERE { ?s a cchc:Document }")
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 5
+
+
 def test_a_result_over_the_byte_cap_is_refused_not_cut(endpoint):
     values = " ".join(str(i) for i in range(90))   # about 18 MB in one row
     q = ("SELECT (GROUP_CONCAT(?v) AS ?all) WHERE { ?s ?p ?o FILTER(isLiteral(?o)) "
@@ -367,12 +412,12 @@ def test_a_query_nested_past_the_parser_stack_is_refused(endpoint, corpus_store)
 def test_content_length_is_checked_and_bodies_are_read_only_up_to_the_cap(endpoint):
     for bad in (b"-1", b"abc", b"1e3", b"6\r\nContent-Length: 60"):
         got, _ = raw(endpoint, SPARQL_POST + b"Content-Length: " + bad + b"\r\n\r\n", b"ASK {}")
-        assert got.startswith(b"HTTP/1.0 400"), (bad, got)
+        assert got.startswith(b"HTTP/1.1 400"), (bad, got)
     # 50 MB announced: refused after the head, and the connection closes instead of reading on
     with socket.create_connection((endpoint.host, endpoint.port), timeout=10) as s:
         t = time.perf_counter()
         s.sendall(SPARQL_POST + b"Content-Length: 50000000\r\n\r\n" + b"#" * 65536)
-        assert s.recv(65536).startswith(b"HTTP/1.0 413")
+        assert s.recv(65536).startswith(b"HTTP/1.1 413")
         pushed = 0
         with pytest.raises(OSError):
             while pushed < 50_000_000:
@@ -380,9 +425,9 @@ def test_content_length_is_checked_and_bodies_are_read_only_up_to_the_cap(endpoi
         assert time.perf_counter() - t < 5 and pushed < 20_000_000, pushed
     many = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 4000) for i in range(20))   # 80 KB of headers
     got, _ = raw(endpoint, SPARQL_POST + many + b"Content-Length: 6\r\n\r\n", b"ASK {}")
-    assert got.startswith(b"HTTP/1.0 431"), got
+    assert got.startswith(b"HTTP/1.1 431"), got
     got, _ = raw(endpoint, SPARQL_POST + b"Content-Length: 40\r\n\r\n", b"ASK {}")   # body shorter: waits, then 408
-    assert got.startswith(b"HTTP/1.0 408")
+    assert got.startswith(b"HTTP/1.1 408")
     assert endpoint.post("ASK { ?s ?p ?o }")[0] == 200
 
 
@@ -394,8 +439,8 @@ def test_slow_and_idle_clients_are_cut_off_at_the_deadline(endpoint):
         got = dict(zip(cases, ex.map(lambda c: raw(endpoint, *c), cases.values()), strict=True))
     for name, (answer, seconds) in got.items():
         assert seconds < READ_TIMEOUT + 1.5, (name, seconds)
-        assert answer == b"" or answer.startswith(b"HTTP/1.0 408"), (name, answer)
-    assert got["1 byte/s body"][0].startswith(b"HTTP/1.0 408")
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), (name, answer)
+    assert got["1 byte/s body"][0].startswith(b"HTTP/1.1 408")
 
 
 def test_overload_gets_quick_answers_for_every_client(endpoint):
