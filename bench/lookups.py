@@ -4,7 +4,8 @@
     python bench/lookups.py --store data/build --store /tmp/kg-1m --runs 7
 
 For each store it prints the median wall time of fresh processes running `kg who-owns`,
-`kg agency` and `kg targets` (interpreter start included), then one label lookup run (a) on
+`kg agency` and `kg targets` (interpreter start included) with their median CPU time (user + system;
+steadier than wall time on a shared machine), then one label lookup run (a) on
 the persisted pyoxigraph store and (b) on rdflib's default in-memory store after parsing
 the store's Turtle, with the ratio from the same run.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,13 +38,17 @@ def kg_bin() -> str:
     return str(Path(sys.executable).with_name("kg"))
 
 
-def wall(cmd: list[str], runs: int) -> float:
-    times = []
+def wall(cmd: list[str], runs: int) -> tuple[float, float]:
+    """Median wall and CPU (user + system) seconds of `runs` fresh processes running `cmd`."""
+    times, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def main() -> None:
@@ -56,8 +62,9 @@ def main() -> None:
         info = json.loads((Path(store) / "cchc-kg.json").read_text())
         print(f"\nstore {store}: {info['triples']} triples")
         for cmd in COMMANDS:
-            t = wall([kg_bin(), *cmd, "--store", store], args.runs)
-            print(f"  fresh process  kg {' '.join(cmd[:2])!s:<32} median {t * 1000:7.1f} ms")
+            t, cpu = wall([kg_bin(), *cmd, "--store", store], args.runs)
+            print(f"  fresh process  kg {' '.join(cmd[:2])!s:<32} median {t * 1000:7.1f} ms"
+                  f"  (cpu {cpu * 1000:6.1f} ms)")
         t0 = time.perf_counter()
         oxs = ox.Store.read_only(str(Path(store) / "oxigraph"))
         solutions = oxs.query(LABEL_LOOKUP, use_default_graph_as_union=True)

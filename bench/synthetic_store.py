@@ -3,8 +3,11 @@
 
     python bench/synthetic_store.py --triples 1000000 --out /tmp/kg-1m
 
-Every copy gets its own document, target, duty, span and agency IRIs and a different
-province label, so lookups by province and agency behave as on a real multi-province store.
+Every copy gets its own document, target, duty, task, status, result, review, span and agency
+IRIs and a different province label, so lookups by province and agency behave as on a real
+multi-province store.  The catalogues every province shares (ontology, gazetteer, indicators,
+reorganisation, the status rules, the cited instruments) are written once; the number of copies
+is worked out from the quads a copy really adds, so the store ends up within one copy of --triples.
 """
 from __future__ import annotations
 
@@ -22,12 +25,32 @@ from kg.pipeline import build
 from kg.store import write_store
 
 ROOT = Path(__file__).resolve().parent.parent
+ID = "https://w3id.org/cchc-kg/id/"
+SHARED_GRAPHS = ("graph/ontology", "graph/gazetteer", "graph/indicators", "graph/reorganisation")
+PER_COPY = "doc|target|duty|ownership|span|task|status|result|review|graph/doc|agency|province"
+_RENAME = re.compile(rf"({re.escape(ID)}(?:{PER_COPY})/)")
 
 
 def _nquads(quads: list[ox.Quad]) -> bytes:
     data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     assert data is not None  # no output given: the bytes are returned
     return data
+
+
+def _per_copy(q: ox.Quad) -> bool:
+    """A quad that belongs to one document's (one province's) part of the graph."""
+    if q.graph_name.value.endswith(SHARED_GRAPHS):
+        return False
+    if q.graph_name.value.endswith("graph/status"):   # the status nodes; the rules are shared
+        return q.subject.value.startswith(ID + "status/")
+    return True
+
+
+def _copy(text: str, i: int, province: str, originals: list[str]) -> str:
+    chunk = _RENAME.sub(rf"\1c{i}-", text)
+    for p in originals:
+        chunk = chunk.replace(f'"{p}"@vi', f'"{province}"@vi')
+    return chunk
 
 
 def main() -> None:
@@ -39,24 +62,21 @@ def main() -> None:
     seed = Path(args.out).with_name(Path(args.out).name + ".seed")
     report = build([ROOT / "data" / "corpus"], seed)
     store = ox.Store.read_only(str(seed / "oxigraph"))
-    shared = ("graph/ontology", "graph/gazetteer", "graph/shared")
-    docs = b"".join(_nquads([q for q in store if not any(q.graph_name.value.endswith(s) for s in shared)])
-                    .splitlines(keepends=True))
-    common = _nquads([q for q in store if any(q.graph_name.value.endswith(s) for s in shared[:2])])
-    per_copy = docs.count(b"\n")
-    copies = max(1, (args.triples - common.count(b"\n")) // per_copy)
+    quads = list(store)
+    common = _nquads([q for q in quads if not _per_copy(q)])
+    text = _nquads([q for q in quads if _per_copy(q)]).decode("utf-8")
     names = [p for p in provinces() if p != "Thành phố Hồ Chí Minh"]
-    text = docs.decode("utf-8") + _nquads(
-        [q for q in store if q.graph_name.value.endswith("graph/shared")]).decode("utf-8")
     originals = sorted({d.province for d in report.documents if d.province})
-    parts = [common]
-    for i in range(copies):
-        province = names[i % len(names)] + ("" if i < len(names) else f" {i // len(names) + 1}")
-        chunk = re.sub(r"(https://w3id\.org/cchc-kg/id/(?:doc|target|duty|ownership|span|graph/doc|agency|province)/)",
-                       rf"\1c{i}-", text)
-        for p in originals:
-            chunk = chunk.replace(f'"{p}"@vi', f'"{province}"@vi')
-        parts.append(chunk.encode("utf-8"))
+
+    def province(i: int) -> str:
+        return names[i % len(names)] + ("" if i < len(names) else f" {i // len(names) + 1}")
+
+    # what one more copy adds: quads not renamed (a cited instrument, say) are there only once
+    seen = set(common.splitlines()) | set(_copy(text, 0, province(0), originals).encode("utf-8").splitlines())
+    first = len(seen)
+    added = len(set(_copy(text, 1, province(1), originals).encode("utf-8").splitlines()) - seen)
+    copies = max(1, 1 + round((args.triples - first) / added))
+    parts = [common] + [_copy(text, i, province(i), originals).encode("utf-8") for i in range(copies)]
     info = {"documents": [f"copy {i}" for i in range(copies)], "synthetic": True, "format": 1}
     write_store(args.out, b"".join(parts), info)
     del store

@@ -296,11 +296,9 @@ def agency(name: str, province: str | None, as_of, store_dir: str, fmt: str, lim
         kg agency "so tt&tt" --format json
     """
     from .lookups import DUTY_FIELDS, OWNED_FIELDS, agency as run
-    result = run(open_kg(store_dir), name, province, _day(as_of))
+    result = run(open_kg(store_dir), name, province, _day(as_of), limit)
     if result["duties"] or result["owns"]:
         notes(province, name, as_of)
-    if limit:
-        result = {k: v[:limit] for k, v in result.items()}
     nothing = not result["duties"] and not result["owns"]
     if fmt == "json":
         from .output import as_json

@@ -15,6 +15,7 @@ import datetime as dt
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -133,7 +134,7 @@ def resolve_province(kg: KGStore, province: str | None) -> str | None:
         return None
     if len(province) > MAX_QUERY:
         raise KGError(f"province name too long ({len(province)} characters; at most {MAX_QUERY})")
-    names = {r["province"] for r in select(kg, "documents") if r["province"]}
+    names = {r["province"] for r in select(kg, "province_names") if r["province"]}
     key = re.sub(r"^(tinh|thanh pho|tp\.?) ", "", fold(province)).strip()
     for name in names:
         if fold(name) == key:
@@ -311,16 +312,15 @@ def resolve_agency(kg: KGStore, name: str, as_of: dt.date | None = None) -> list
     raise NotFound(f"no agency named {name!r} in the store" + (f"; nearest: {hint}" if hint else ""))
 
 
-def task_assignments(kg: KGStore, kinds: list[str] | None = None) -> dict[str, list[dict]]:
-    """Task IRI -> its assignments (agency name, gazetteer kind, role), leads first; with `kinds`,
-    only the tasks agencies of those kinds are assigned."""
+def task_assignments(kg: KGStore, tasks: list[str] | None = None) -> dict[str, list[dict]]:
+    """Task IRI -> its assignments (agency name, gazetteer kind, role), leads first; with `tasks`, of
+    those tasks only (one small query each)."""
     out: dict[str, list[dict]] = defaultdict(list)
     seen = set()
-    if kinds is None:
+    if tasks is None:
         found = select(kg, "task_assignments")
     else:
-        found = [dict(r, kind=r["agencyKind"]) for k in kinds
-                 for r in select(kg, "task_assignments_of_kind", kind=ox.NamedNode(k))]
+        found = [r for t in dict.fromkeys(tasks) for r in select(kg, "task_assignments", task=ox.NamedNode(t))]
     for r in found:
         key = (r["task"], r["agency"], r["role"])
         if key not in seen:
@@ -353,31 +353,56 @@ def gazetteer_name(kind_id: str) -> str:
     return entry.vi if entry else kind_id
 
 
-def agency(kg: KGStore, name: str, province: str | None = None, as_of: dt.date | None = None) -> dict[str, list[dict]]:
+def agency(kg: KGStore, name: str, province: str | None = None, as_of: dt.date | None = None,
+           limit: int | None = None) -> dict[str, list[dict]]:
     """One agency's duties by role and the targets it owns, per province, each with its document
-    (file and number) and verbatim quote.  An unknown agency or province raises NotFound."""
+    (file and number) and verbatim quote; at most `limit` of each.  An unknown agency or province
+    raises NotFound."""
     fprov = resolve_province(kg, province)
     kinds = resolve_agency(kg, name, as_of)
     provinces = _provinces(kg)
     duties: dict[tuple, dict] = {}
     owned: dict[tuple, dict] = {}
-    for kind in kinds:
-        k = ox.NamedNode(kind)
-        for r in select(kg, "agency_duties", kind=k):
+
+    def add_duties(rows: list[dict]) -> None:
+        for r in rows:
             prov = provinces.get(r["prov"])
             if not fprov or prov == fprov:
                 duties.setdefault((r["duty"], r["agency"]), dict(r, province=prov))
-        for r in select(kg, "agency_targets", kind=k):
+
+    def add_owned(rows: list[dict]) -> None:
+        for r in rows:
             prov = provinces.get(r["prov"])
             if not fprov or prov == fprov:
                 row = owned.setdefault((r["target"], r["agencyName"], prov), dict(r, province=prov, rules=set()))
                 row["rules"].add(_notation(r["ruleIri"], "rule"))
+
+    # Both lists are sorted by province first: with a limit (or a province) the agencies are read
+    # one at a time, province by province, until each list has its rows; else one query per kind.
+    groups: dict[str, list[str]] = defaultdict(list)
+    if fprov or limit:
+        for kind in kinds:
+            for r in select(kg, "kind_agencies", kind=ox.NamedNode(kind)):
+                prov = provinces.get(r["prov"])
+                if (not fprov or prov == fprov) and r["agency"] not in groups[fold(prov or "")]:
+                    groups[fold(prov or "")].append(r["agency"])
+
+    def fill(query: str, found: dict, add: Callable[[list[dict]], None]) -> None:
+        if groups and _read_by_province(groups, lambda a: add(select(kg, query, agency=ox.NamedNode(a))),
+                                        lambda: len(found), limit, every=bool(fprov)):
+            return
+        found.clear()
+        for kind in kinds:
+            add(select(kg, query, kind=ox.NamedNode(kind)))
+
+    fill("agency_duties", duties, add_duties)
+    fill("agency_targets", owned, add_owned)
     role_order = {role: i for i, role in enumerate(ROLES)}
-    assigned = task_assignments(kg, kinds)
     duty_rows = sorted(duties.values(), key=lambda r: (fold(r["province"] or ""), role_order.get(r["role"], 9),
-                                                       r["file"], r["start"], r["duty"]))
+                                                       r["file"], r["start"], r["duty"]))[:limit]
     owned_rows = sorted(owned.values(), key=lambda r: (fold(r["province"] or ""), r["deadline"] or 0, r["areaIri"],
-                                                       r["file"], r["start"], r["target"]))
+                                                       r["file"], r["start"], r["target"]))[:limit]
+    assigned = task_assignments(kg, tasks=[r["taskNode"] for r in duty_rows])
     return {key: annotate(rows, as_of) for key, rows in {
         "duties": [{"agency": r["agencyName"], "province": r["province"], "role": r["role"],
                     "area": _notation(r["areaIri"], "area"), "task": r["task"], "deadline": r["deadlineText"],
@@ -397,25 +422,15 @@ def agency(kg: KGStore, name: str, province: str | None = None, as_of: dt.date |
 
 def targets(kg: KGStore, year: int | None = None, area: str | None = None, province: str | None = None,
             unowned: bool = False, limit: int | None = None, as_of: dt.date | None = None) -> list[dict]:
-    """The target list an inspector works through, with owners (unowned targets: owners [], owned False).
+    """The target list an inspector works through, with owners (unowned targets: owners [], owned False),
+    by province, year, area and id; only the first `limit` rows are read in full.
 
     An unknown area or province raises NotFound; filters that leave nothing give no rows."""
     area = resolve_area(area)
     fprov = resolve_province(kg, province)
     provinces = _provinces(kg)
-    ids = select(kg, "target_ids", deadline=_gyear(year)) if year is not None else select(kg, "target_ids_undated")
-    found: dict[str, dict] = {}
-    for r in ids:
-        row = found.setdefault(r["target"], {"target": r["target"], "year": r["deadline"],
-                                             "area": _notation(r["areaIri"], "area"),
-                                             "province": provinces.get(r["prov"]), "owned": False})
-        row["owned"] = row["owned"] or r["owner"] is not None
-    rows = [r for r in found.values() if (not area or r["area"] == area) and (not fprov or r["province"] == fprov)
-            and not (unowned and r["owned"])]
-    rows.sort(key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], _natural(r["target"])))
-    rows = rows[:limit] if limit else rows
     out = []
-    for row in rows:
+    for row in _listed(kg, provinces, year, area, fprov, unowned, limit):
         r = _detail(kg, row["target"], provinces)
         owners = target_owners(kg, row["target"]) if row["owned"] else []
         out.append({"province": r["province"], "year": r["year"], "area": r["area"], "comparator": r["comparator"],
@@ -424,6 +439,69 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
                     "document": r["number"] or r["file"], "number": r["number"], "file": r["file"],
                     "quote": r["quote"], "target": r["target"]})
     return annotate(out, as_of)
+
+
+# Reading a list province by province stops after this many queries when the limit is still not
+# reached (filters that keep few rows): the list then comes from one query over the whole store.
+MAX_PIECEWISE = 48
+
+
+def _read_by_province(groups: dict[str, list[str]], read: Callable[[str], object], have: Callable[[], int],
+                      limit: int | None, every: bool = False) -> bool:
+    """Read the members of `groups` (folded province name -> IRIs) one query each, whole groups in
+    the order of their names, until `have()` reaches `limit`: a list sorted by province first is then
+    complete up to `limit`.  False when that would take more than MAX_PIECEWISE queries (the caller
+    reads the whole list at once), unless `every` (a province was asked: only its members are read)."""
+    asked = 0
+    for name in sorted(groups):
+        if limit and have() >= limit:
+            return True
+        asked += len(groups[name])
+        if asked > MAX_PIECEWISE and not every:
+            return False
+        for iri in groups[name]:
+            read(iri)
+    return True
+
+
+def _listed(kg: KGStore, provinces: dict[str, str], year: int | None, area: str | None, fprov: str | None,
+            unowned: bool, limit: int | None) -> list[dict]:
+    """Step 1 of the target list: the targets the filters keep (id, year, area, province, owned), sorted
+    by province (folded), year, area and id, at most `limit`.
+
+    With a province or a limit the documents are read province by province (one small query each)
+    until the limit is reached; else (or when the filters keep too few targets for that to end soon)
+    one query lists every target of the year."""
+    found: dict[str, dict] = {}
+
+    def kept() -> list[dict]:
+        return [r for r in found.values() if (not area or r["area"] == area)
+                and (not fprov or r["province"] == fprov) and not (unowned and r["owned"])]
+
+    def read(doc: str) -> None:
+        ids = select(kg, "document_targets", doc=ox.NamedNode(doc))
+        _add_ids(found, [r for r in ids if year is None or r["deadline"] == year], provinces)
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    if fprov or limit:
+        for d in select(kg, "target_documents"):
+            name = provinces.get(d["prov"])
+            if not fprov or name == fprov:
+                groups[fold(name or "")].append(d["doc"])
+    if not groups or not _read_by_province(groups, read, lambda: len(kept()), limit, every=bool(fprov)):
+        found.clear()
+        ids = select(kg, "target_ids", deadline=_gyear(year)) if year is not None else select(kg, "target_ids_undated")
+        _add_ids(found, ids, provinces)
+    rows = sorted(kept(), key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], _natural(r["target"])))
+    return rows[:limit] if limit else rows
+
+
+def _add_ids(found: dict[str, dict], ids: list[dict], provinces: dict[str, str]) -> None:
+    for r in ids:
+        row = found.setdefault(r["target"], {"target": r["target"], "year": r["deadline"],
+                                             "area": _notation(r["areaIri"], "area"),
+                                             "province": provinces.get(r["prov"]), "owned": False})
+        row["owned"] = row["owned"] or r["owner"] is not None
 
 
 def cites(kg: KGStore, doc: str | None = None) -> list[dict]:

@@ -127,10 +127,18 @@ _PN_CHARS_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u0
 _PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_VARNAME = re.compile(f"[{_PN_CHARS_BASE}_0-9][{_PN_CHARS_BASE}_0-9\u00b7\u0300-\u036f\u203f\u2040]*")
-# A local name stops at its first '.': the engine may end the name there, so what follows is
-# read as code (which can only make the check stricter).
-_LOCAL = re.compile(f"(?:[{_PN_CHARS_BASE}_:0-9]|{_PLX})(?:[{_PN_CHARS}:]|{_PLX})*")
+
+
+@cache
+def _names() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A variable's name and a prefixed name's local part (compiled when first needed: their character
+    classes take milliseconds to compile, which every lookup would pay at start-up).  A local name
+    stops at its first '.': the engine may end the name there, so what follows is read as code
+    (which can only make the check stricter)."""
+    return (re.compile(f"[{_PN_CHARS_BASE}_0-9][{_PN_CHARS_BASE}_0-9\u00b7\u0300-\u036f\u203f\u2040]*"),
+            re.compile(f"(?:[{_PN_CHARS_BASE}_:0-9]|{_PLX})(?:[{_PN_CHARS}:]|{_PLX})*"))
+
+
 _SPECIAL = re.compile(r"[#\"'<?$:\\]")
 _STRING_STOP = {q: re.compile("[\\\\" + q[0] + ("\r\n]" if len(q) == 1 else "]")) for q in ('"', "'", '"""', "'''")}
 _EOL = re.compile(r"[\r\n]")
@@ -184,10 +192,10 @@ def code_text(sparql: str) -> str:
             iri = _IRIREF.match(sparql, j)
             end = iri.end() if iri else None
         elif c in "?$":
-            var = _VARNAME.match(sparql, j + 1)
+            var = _names()[0].match(sparql, j + 1)
             end = var.end() if var else None
         elif c == ":":
-            local = _LOCAL.match(sparql, j + 1)
+            local = _names()[1].match(sparql, j + 1)
             end = local.end() if local else None
         else:  # a backslash outside a string only escapes a local name's punctuation (PN_LOCAL_ESC)
             end = j + 2 if sparql[j + 1:j + 2] in _LOCAL_ESC else None

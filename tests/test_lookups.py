@@ -360,3 +360,32 @@ def test_table_adds_a_distinguishing_column_only_when_needed():
     assert numbered[0].split() == ["a", "#"]
     same = table([a, dict(a)], ["province", "metric"], width=80).splitlines()
     assert same[0].split() == ["province", "metric"]   # truly identical rows stay as they are
+
+
+@pytest.mark.parametrize("filters", [{}, {"year": 2025}, {"year": 2030, "area": "tthc"}, {"unowned": True},
+                                     {"province": "Tiền Giang"}, {"province": "lam dong", "year": 2025}])
+@pytest.mark.parametrize("piecewise", [48, 1])
+def test_targets_with_a_limit_are_the_first_rows_of_the_whole_list(corpus_store, monkeypatch, filters, piecewise):
+    """A limit reads the documents province by province until it has its rows (or, past
+    MAX_PIECEWISE queries, the whole list at once): the rows are always the whole list's first ones."""
+    from kg import lookups
+    whole = lookups.targets(corpus_store, **filters)
+    assert whole
+    monkeypatch.setattr(lookups, "MAX_PIECEWISE", piecewise)
+    for limit in (1, 3, 7, 20, len(whole), len(whole) + 5):
+        assert lookups.targets(corpus_store, **filters, limit=limit) == whole[:limit], limit
+
+
+@pytest.mark.parametrize("name, province", [("Sở Tư pháp", None), ("Sở Nội vụ", None), ("VP UBND", None),
+                                            ("Ban Tuyên giáo Tỉnh ủy", None), ("Sở Nội vụ", "Tiền Giang"),
+                                            ("Sở TT&TT", None)])
+@pytest.mark.parametrize("piecewise", [48, 1])
+def test_agency_with_a_limit_gives_the_first_rows_of_each_list(corpus_store, monkeypatch, name, province, piecewise):
+    """Duties and owned targets read agency by agency, province by province, up to a limit: the first
+    rows of the lists read whole, co-assignees ("with") and bodies in force included."""
+    from kg import lookups
+    whole = lookups.agency(corpus_store, name, province)
+    assert whole["duties"] or whole["owns"]
+    monkeypatch.setattr(lookups, "MAX_PIECEWISE", piecewise)
+    for limit in (1, 2, 5, 40):
+        assert lookups.agency(corpus_store, name, province, limit=limit) == {k: v[:limit] for k, v in whole.items()}
