@@ -15,6 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # the checkout's kg, not an installed one
 
 from kg.errors import KGError
 from kg.extract import extract_document

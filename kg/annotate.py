@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import NamedTuple
 
 import ahocorasick
@@ -43,7 +44,12 @@ class Cue(NamedTuple):
 
 def match_key(text: str) -> str:
     """The key a phrase is matched by: folded tokens joined by single spaces."""
-    return " ".join(m.group() for m in _TOKEN.finditer(fold(text)))
+    return folded_key(fold(text))
+
+
+def folded_key(folded: str) -> str:
+    """`match_key` of NFC text already folded with `fold_aligned` (a slice of a page's folded view)."""
+    return " ".join(_TOKEN.findall(folded))
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +100,7 @@ class Annotation:
         self._raw = raw
         self._cues: dict[str, list[Cue]] = {}
         self._starts: dict[str, list[int]] = {}
+        self._merged: dict[tuple[str, ...], list[int]] = {}   # starts of several categories, sorted
 
     def _of(self, category: str) -> tuple[list[Cue], list[int]]:
         cues = self._cues.get(category)
@@ -108,9 +115,23 @@ class Annotation:
 
     def within(self, category: str, start: int, end: int, value: str | None = None) -> list[Cue]:
         """Cues of the category lying inside [start, end)."""
-        cues, starts = self._of(category)
-        return [c for c in cues[bisect_left(starts, start):bisect_left(starts, end)]
-                if c.end <= end and (value is None or c.value == value)]
+        starts = self._starts.get(category)
+        if starts is None:
+            starts = self._of(category)[1]
+        lo = bisect_left(starts, start)
+        hi = bisect_left(starts, end, lo)
+        if lo == hi:   # most spans asked about hold no cue of the category
+            return []
+        return [c for c in self._cues[category][lo:hi] if c.end <= end and (value is None or c.value == value)]
+
+    def starts_in(self, categories: tuple[str, ...], start: int, end: int) -> bool:
+        """Whether a cue of any of the categories starts inside [start, end) (one that does not start
+        there is not `within` the span either)."""
+        starts = self._merged.get(categories)
+        if starts is None:
+            starts = self._merged[categories] = sorted(s for c in categories for s in self._of(c)[1])
+        i = bisect_left(starts, start)
+        return i < len(starts) and starts[i] < end
 
     def first(self, category: str, start: int, end: int, value: str | None = None) -> Cue | None:
         found = self.within(category, start, end, value)
@@ -125,36 +146,34 @@ class Annotation:
         return self.first(category, start, end) is not None
 
 
-_STOP_KEY = str.maketrans({c: "¦" for c in ":;!?()[]."})   # in the key, these chars are only ever stops
+_STOPS = ":;!?()[]."   # in the key, these chars are only ever stops (written "¦")
+_TOKENS = re.compile(f"({_WORD_OR_STOP.pattern})")   # split on it: gaps and tokens, alternating
 
 
 def annotate(view: str, folded: str | None = None) -> Annotation:
     """Every cue of the lexicon, agency name and province in the reading view of a document
     (`folded`: the view already folded with `fold_aligned`, when the caller has it)."""
     folded = fold_aligned(view) if folded is None else folded
-    matches = list(_WORD_OR_STOP.finditer(folded))
-    skipped = [(m.start(), m.end()) for m in _ABBREVIATION.finditer(view)]
-    if skipped:
-        kept, si = [], 0
-        for m in matches:
-            while si < len(skipped) and skipped[si][1] <= m.start():
-                si += 1
-            if not (si < len(skipped) and skipped[si][0] <= m.start() < skipped[si][1]):
-                kept.append(m)
-        matches = kept
-    words = [m.group() for m in matches]
+    parts = _TOKENS.split(folded)   # gap, token, gap, token, ..., gap: no match object per token
+    offsets = list(accumulate(map(len, parts), initial=0))
+    words, starts, ends = parts[1::2], offsets[1::2], offsets[2::2]
+    for s0, e0 in reversed([m.span() for m in _ABBREVIATION.finditer(view)]):   # tokens starting inside
+        lo, hi = bisect_left(starts, s0), bisect_left(starts, e0)
+        del words[lo:hi], starts[lo:hi], ends[lo:hi]
     # the key: " w1 w2 ... " (stop tokens as "¦"), and where each token starts in it
-    key = (" " + " ".join(words) + " ").translate(_STOP_KEY)
-    key_starts = list(accumulate((len(w) + 1 for w in words), initial=1))[:-1]
+    key = " " + " ".join(words) + " "
+    for stop in _STOPS:
+        key = key.replace(stop, "¦")
+    key_starts = list(accumulate(map(add, map(len, words), repeat(1)), initial=1))[:-1]
     raw: dict[str, list[tuple[int, int, int, str | None, str]]] = {}
-    n = len(matches)
+    n = len(words)
     order = 0
     for end_at, (length, items) in _automaton().iter(key):
         first = bisect_left(key_starts, end_at - length + 2)
         last = bisect_right(key_starts, end_at - 1) - 1
         if first > last or first >= n:
             continue
-        s, e = matches[first].start(), matches[last].end()
+        s, e = starts[first], ends[last]
         for category, value, entry in items:
             order += 1
             found = raw.get(category)

@@ -7,9 +7,12 @@ province-independent kind ``id/agency-kind/<gazetteer id>``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import overload
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from .abbreviations import search_key
 from .agencies import gazetteer
@@ -38,6 +41,26 @@ GAZETTEER_GRAPH = ID["graph/gazetteer"]
 INDICATOR_GRAPH = ID["graph/indicators"]
 REORGANISATION_GRAPH = ID["graph/reorganisation"]
 SHARED_GRAPH = ID["graph/shared"]   # nodes several documents share: instruments, provinces, agencies
+
+
+Triple = tuple[Node, Node, Node]
+
+
+class Triples:
+    """A graph as the build writes it: each triple once, in the order first added (filling an rdflib
+    Graph costs more than the document's whole reading is worth when the triples only go to N-Quads)."""
+
+    def __init__(self) -> None:
+        self._all: dict[Triple, None] = {}
+
+    def add(self, triple: Triple) -> None:
+        self._all[triple] = None
+
+    def __iter__(self) -> Iterator[Triple]:
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
 
 
 def slug(text: str) -> str:
@@ -72,9 +95,9 @@ def instrument_iri(number: str) -> URIRef:
     return ID[f"instrument/{slug(number)}"]
 
 
-def gazetteer_graph() -> Graph:
+def gazetteer_graph() -> Triples:
     """Agency kinds (one SKOS concept per gazetteer body) with labels, abbreviations, renamings."""
-    g = Graph()
+    g = Triples()
     for entry in gazetteer().values():
         k = agency_kind_iri(entry.id)
         g.add((k, RDF.type, SKOS.Concept))
@@ -95,12 +118,12 @@ def gazetteer_graph() -> Graph:
     return g
 
 
-def reorganisation_graph() -> Graph:
+def reorganisation_graph() -> Triples:
     """The 2025 reorganisation as org:ChangeEvent nodes: what changed into what, on which day, under
     which instrument (cchc:legalBasis, rdfs:seeAlso the page where it was confirmed).  A department
     merger shares its IRI with the gazetteer's renaming event of the same body."""
     from .reorganisation import changes
-    g = Graph()
+    g = Triples()
     for c in changes():
         events: list[tuple[URIRef, str | None]]
         if c.kind == "department":
@@ -132,10 +155,10 @@ def reorganisation_graph() -> Graph:
     return g
 
 
-def indicator_graph() -> Graph:
+def indicator_graph() -> Triples:
     """The indicator catalogue as a SKOS scheme: labels, aliases, unit, area, defining instrument,
     components (skos:broader) and national values by year."""
-    g = Graph()
+    g = Triples()
     for ind in catalogue().values():
         node = indicator_iri(ind.id)
         g.add((node, RDF.type, CCHC.Indicator))
@@ -169,14 +192,50 @@ def indicator_graph() -> Graph:
     return g
 
 
-def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
-    """The document's facts; nodes other documents share go to `shared` (default: the same graph).
+def nquads(triples: Iterable[Triple], graph: URIRef | None) -> str:
+    """The triples as N-Quads lines in `graph` (None: N-Triples), written as rdflib's N-Triples
+    serialiser writes them."""
+    g = f" <{graph}> .\n" if graph is not None else " .\n"
+    return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)}{g}" for s, p, o in triples)
+
+
+_NOT_IN_IRI = re.compile(r'[<>" {}|\\^`]')
+
+
+def _nt(term: Node) -> str:
+    if isinstance(term, Literal):
+        text = '"' + term.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r") + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        return f"{text}^^<{term.datatype}>" if term.datatype else text
+    if isinstance(term, URIRef):
+        if _NOT_IN_IRI.search(term):
+            raise ValueError(f'"{term}" does not look like a valid URI, I cannot serialize this as N-Triples')
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+@overload
+def document_graph(doc: Document, shared: Graph | None = None) -> Graph: ...
+
+
+@overload
+def document_graph(doc: Document, shared: Triples, into: Triples) -> Triples: ...
+
+
+def document_graph(doc: Document, shared: Graph | Triples | None = None,
+                   into: Graph | Triples | None = None) -> Graph | Triples:
+    """The document's facts (in `into`, default a new Graph); nodes other documents share go to
+    `shared` (default: the same graph).
 
     Keeping shared nodes in one graph matters: queried as the union of all graphs, a triple
     repeated in every document's graph would multiply every join through it.
     """
-    g = Graph()
+    g = Graph() if into is None else into
     sh = g if shared is None else shared
+    spans: set[URIRef] = set()
     d = doc_iri(doc.id)
     g.add((d, RDF.type, CCHC.Document))
     if doc.kind == "bai_viet":
@@ -268,7 +327,7 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         g.add((node, CCHC.metric, Literal(t.metric, lang="vi")))
         g.add((node, CCHC.searchKey, Literal(search_key(t.metric + " " + t.span.quote))))
         g.add((node, RDFS.label, Literal(_target_label(t), lang="vi")))
-        g.add((node, CCHC.source, _span(g, doc, t.span)))
+        g.add((node, CCHC.source, _span(g, spans, doc, t.span)))
 
     for r in doc.results:
         node = result_iri(r.id)
@@ -287,7 +346,7 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         g.add((node, CCHC.comparator, comparator_iri(r.comparator)))
         g.add((node, CCHC.area, area_iri(r.area)))
         g.add((node, CCHC.metric, Literal(r.metric, lang="vi")))
-        g.add((node, CCHC.source, _span(g, doc, r.span)))
+        g.add((node, CCHC.source, _span(g, spans, doc, r.span)))
 
     results = {r.id for r in doc.results}
     for m in doc.measures:
@@ -314,7 +373,7 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
             if task.deadline.recurrence:
                 g.add((node, CCHC.recurrence, Literal(task.deadline.recurrence, lang="vi")))
         g.add((node, CCHC.statedIn, d))
-        g.add((node, CCHC.source, _span(g, doc, task.span)))
+        g.add((node, CCHC.source, _span(g, spans, doc, task.span)))
 
     for duty in doc.duties:
         node = ID[f"duty/{duty.id}"]
@@ -327,7 +386,7 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
             g.add((node, CCHC.area, area_iri(duty.area)))
         g.add((node, CCHC.task, Literal(duty.task, lang="vi")))
         g.add((node, CCHC.statedIn, d))
-        g.add((node, CCHC.source, _span(g, doc, duty.span)))
+        g.add((node, CCHC.source, _span(g, spans, doc, duty.span)))
 
     g.add((d, CCHC.cueClauses, Literal(doc.cue_clauses, datatype=XSD.integer)))
     for i, item in enumerate(doc.review, 1):
@@ -336,7 +395,7 @@ def document_graph(doc: Document, shared: Graph | None = None) -> Graph:
         g.add((node, CCHC.reviewKind, Literal(item.kind)))
         g.add((node, CCHC.reason, Literal(item.reason)))
         g.add((node, CCHC.statedIn, d))
-        g.add((node, CCHC.source, _span(g, doc, item.span)))
+        g.add((node, CCHC.source, _span(g, spans, doc, item.span)))
 
     for o in doc.ownerships:
         target = ID[f"target/{o.target_id}"]
@@ -364,10 +423,11 @@ def _target_label(t) -> str:
     return f"{t.comparator} {value}{unit} {t.metric[:100]}".strip()
 
 
-def _span(g: Graph, doc: Document, span: Span) -> URIRef:
+def _span(g: Graph | Triples, written: set[URIRef], doc: Document, span: Span) -> URIRef:
     node = ID[f"span/{doc.id}/{span.start}-{span.end}"]
-    if (node, RDF.type, OA.SpecificResource) in g:
+    if node in written:
         return node
+    written.add(node)
     g.add((node, RDF.type, OA.SpecificResource))
     g.add((node, OA.hasSource, doc_iri(doc.id)))
     quote = ID[f"span/{doc.id}/{span.start}-{span.end}#quote"]

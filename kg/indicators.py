@@ -131,7 +131,7 @@ def find_indicator(text: str) -> tuple[Indicator, str] | None:
     key = search_key(text)
     found: dict[str, tuple[str, ...]] = {}
     for parts, ind in _phrases():
-        if ind not in found and _occurs(parts, key):
+        if ind not in found and parts[0] in key and _occurs(parts, key):
             found[ind] = parts
     if not found:
         return None

@@ -159,6 +159,8 @@ def _refuse_legacy_font(text: str, name: str, codec: str = "cp1252") -> None:
     if sample.isascii():
         return
     tables = _legacy_tables(codec)
+    if not tables.any_signature.search(sample):
+        return   # no character only the legacy tables use: no word can count as legacy
     legacy = unicode = 0
     for word, n in Counter(_LATIN_WORD.findall(sample)).items():
         if word.isascii():
@@ -200,6 +202,7 @@ class _LegacyTables:
     letters: dict[str, str]
     marks: dict[str, str]
     signature: frozenset[str]   # characters of the tables that are not Vietnamese letters or marks
+    any_signature: re.Pattern[str]   # finds one of them
 
 
 @cache
@@ -214,7 +217,8 @@ def _legacy_tables(codec: str) -> _LegacyTables:
     used = set(tcvn3) | set(letters) | set(marks)
     signature = frozenset(c for c in used if c not in _VIETNAMESE and unicodedata.category(c) != "Mn"
                           and c != "\ufffd")
-    return _LegacyTables(tcvn3, letters, marks, signature)
+    return _LegacyTables(tcvn3, letters, marks, signature,
+                         re.compile("[" + "".join(re.escape(c) for c in sorted(signature)) + "]"))
 
 
 def _tcvn3(word: str, tables: _LegacyTables) -> str:
@@ -278,11 +282,13 @@ def _clusters() -> re.Pattern[str]:
 
 def _cut_boilerplate(text: str) -> tuple[str, tuple[str, ...]]:
     """Cut the comments / share / related-news tail of a scraped page (in the second half only)."""
-    folded = fold_aligned(text)
     half = len(text) // 2
+    at = max(half - 1, 0)   # the character before the half tells whether a line starts there
+    folded = fold_aligned(text[at:])
     tail = re.compile(r"^[\s*#|>_]*" + lexicon().alternation("boilerplate_tail"), re.MULTILINE)
-    for m in tail.finditer(folded, half):
-        return text[: m.start()].rstrip(), (f"dropped {len(text) - m.start()} characters of website boilerplate",)
+    for m in tail.finditer(folded, half - at):
+        cut = at + m.start()
+        return text[:cut].rstrip(), (f"dropped {len(text) - cut} characters of website boilerplate",)
     return text, ()
 
 

@@ -49,6 +49,7 @@ class Lexicon:
         for e in entries:
             self._by_category.setdefault(e.category, []).append(e)
         self._alternations: dict[tuple[str, str | None], str] = {}
+        self._pieces: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def of(self, category: str, value: str | None = None) -> list[CueEntry]:
         found = self._by_category.get(category, [])
@@ -79,16 +80,28 @@ class Lexicon:
             self._alternations[k] = "(?:" + "|".join(phrase_regex(w) for w in words) + ")"
         return self._alternations[k]
 
+    def could_occur(self, category: str, text: str) -> bool:
+        """Whether `alternation(category)` can match in `text` at all: every word and punctuation mark
+        of some phrase occurs in it (a test that costs less than the regex search it lets one skip)."""
+        pieces = self._pieces.get(category)
+        if pieces is None:
+            pieces = self._pieces[category] = tuple(tuple(t for t in _tokens(w) if not t.isspace())
+                                                    for w in self.words(category))
+        return any(all(p in text for p in phrase) for phrase in pieces)
+
     def categories(self) -> list[str]:
         return list(self._by_category)
+
+
+def _tokens(folded: str) -> list[str]:
+    """A folded phrase cut into words, runs of spaces and the punctuation `phrase_regex` loosens."""
+    return [t for t in re.split(r"(\s+|[,;:&/-])", folded) if t]
 
 
 def phrase_regex(folded: str) -> str:
     """A folded phrase as a regex: spaces match any whitespace, punctuation tolerates spaces around it."""
     out = []
-    for token in re.split(r"(\s+|[,;:&/-])", folded):
-        if not token:
-            continue
+    for token in _tokens(folded):
         if token.isspace():
             out.append(r"\s+")
         elif token in ",;:&/-":

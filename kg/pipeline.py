@@ -11,7 +11,9 @@ traceback.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import multiprocessing as mp
 import os
 import pickle
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import Dataset, Graph, Literal, Node, URIRef
+from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import SKOS
 
 from .actuals import FOLDER as ACTUALS_FOLDER, carried_actuals, graph_iri as actuals_graph_iri
@@ -35,20 +37,24 @@ from .graph import (
     ONTOLOGY_GRAPH,
     REORGANISATION_GRAPH,
     SHARED_GRAPH,
+    Triples,
     doc_graph_iri,
     document_graph,
     gazetteer_graph,
     indicator_graph,
+    nquads,
     reorganisation_graph,
     slug,
 )
 from .ingest import SUPPORTED_SUFFIXES, read_source
 from .model import Document
 from .resources import ontology_text
-from .status import record_status
-from .store import MARKER, clean_stale, open_store, write_store
+from .status import STATUS_GRAPH_NAME, status, status_graph
+from .store import MARKER, StoreWriter, clean_stale, open_store
+from .vocab import ID
 
 DEBUG = "KG_DEBUG"   # set: a reader's bug is raised with its traceback instead of named on one line
+BUILT = "built.json"   # in a store: the id and cache key of each document it holds, for the next rebuild
 
 
 @dataclass
@@ -212,10 +218,8 @@ def _extract(job: tuple[Path, str, bool]) -> Extracted | Failed:
         key = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).digest()
         doc = extract_document(source, doc_id)
         own, shared = _graphs(doc)
-        g = f" <{doc_graph_iri(doc.id)}> .\n"
-        lines = own.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-        nquads = "".join(line[:-2].rstrip() + g for line in lines if line.strip()).encode("utf-8")
-        return Extracted(doc_id, key, nquads, list(shared), _summary(doc), doc if keep else None)
+        quads = nquads(own, doc_graph_iri(doc.id)).encode("utf-8")
+        return Extracted(doc_id, key, quads, list(shared), _summary(doc), doc if keep else None)
     except Exception as e:
         if os.environ.get(DEBUG) and not isinstance(e, KGError):
             raise
@@ -244,9 +248,31 @@ def reader_version() -> str:
     return h.hexdigest()[:16]
 
 
+@dataclass
+class Item:
+    """What a build keeps of one document between its extraction and the store: its shared nodes
+    as N-Quads of the shared graph, its summary, and its own graph's N-Quads (None: still in the
+    cache, read only if they must be loaded)."""
+
+    doc_id: str
+    text_key: bytes
+    shared: bytes
+    summary: DocSummary
+    nquads: bytes | None
+    key: str | None                      # its cache key (None: not cached)
+    document: Document | None = None
+
+
+def _item(e: Extracted, key: str | None) -> Item:
+    shared = nquads(e.shared, SHARED_GRAPH).encode("utf-8", "replace")
+    return Item(e.doc_id, e.text_key, shared, e.summary, e.nquads, key, e.document)
+
+
 class ExtractionCache:
-    """Each document's extraction, kept beside the store (``<store>.cache/``) under a hash of its
-    bytes, its id and the readers' version: a rebuild reads again only new or changed documents."""
+    """Each document's extraction, kept beside the store (``<store>.cache/<key>.pickle``) under a
+    hash of its bytes, its id and the readers' version: a rebuild reads again only new or changed
+    documents.  A file holds the small part pickled (id, text key, shared nodes, summary) and then
+    the document's own N-Quads, which are read only when they have to be loaded."""
 
     def __init__(self, out: Path) -> None:
         self.folder = out.with_name(out.name + ".cache")
@@ -259,28 +285,47 @@ class ExtractionCache:
             return None
         return hashlib.sha256(data + b"\0" + doc_id.encode() + b"\0" + reader_version().encode()).hexdigest()
 
-    def get(self, key: str | None) -> Extracted | None:
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.pickle"
+
+    def holds(self, key: str | None) -> bool:
+        return key is not None and self._path(key).is_file()
+
+    def get(self, key: str | None) -> Item | None:
         if key is None:
             return None
-        path = self.folder / f"{key}.pickle"
         try:
-            with path.open("rb") as fh:
+            with self._path(key).open("rb") as fh:
                 found = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+            doc_id, text_key, shared, summary = found
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, IndexError):
+            return None
+        if not (isinstance(doc_id, str) and isinstance(text_key, bytes) and isinstance(shared, bytes)
+                and isinstance(summary, DocSummary)):
             return None
         self.used.add(key)
-        return found if isinstance(found, Extracted) else None
+        return Item(doc_id, text_key, shared, summary, None, key)
 
-    def put(self, key: str | None, item: Extracted) -> None:
-        if key is None:
+    def nquads(self, key: str) -> bytes | None:
+        """The document's own N-Quads (None: the entry is gone or broken)."""
+        try:
+            with self._path(key).open("rb") as fh:
+                pickle.load(fh)
+                return fh.read()
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+            return None
+
+    def put(self, key: str | None, item: Item) -> None:
+        if key is None or item.nquads is None:
             return
         self.used.add(key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.folder / f".{key}.{os.getpid()}.tmp"
             with tmp.open("wb") as fh:
-                pickle.dump(Extracted(item.doc_id, item.text_key, item.nquads, item.shared, item.summary), fh)
-            os.replace(tmp, self.folder / f"{key}.pickle")
+                pickle.dump((item.doc_id, item.text_key, item.shared, item.summary), fh)
+                fh.write(item.nquads)
+            os.replace(tmp, self._path(key))
         except OSError:
             pass   # a cache that cannot be written only makes the next build slower
 
@@ -306,14 +351,14 @@ def _doc_ids(files: list[Path]) -> list[str]:
     return out
 
 
-def extracted(files: list[Path], workers: int | None = None, keep: bool = False, cache: ExtractionCache | None = None,
-              progress: Callable[[Path], None] | None = None) -> Iterator[tuple[Path, Extracted | Failed]]:
-    """Each file read and extracted, in order: from the cache, else by `workers` processes (all
-    cores by default; in this process when there is little to do or KG_DEBUG is set)."""
-    ids = _doc_ids(files)
-    keys = [cache.key(f, i) if cache and not keep else None for f, i in zip(files, ids, strict=True)]
-    hits = [cache.get(k) if cache else None for k in keys]
-    todo = [(f, i, keep) for f, i, hit in zip(files, ids, hits, strict=True) if hit is None]
+def extracted(files: list[Path], ids: list[str], keys: list[str | None], workers: int | None = None,
+              keep: bool = False, cache: ExtractionCache | None = None,
+              progress: Callable[[Path], None] | None = None) -> Iterator[tuple[Path, Item | Failed]]:
+    """Each file (with its id and cache key) read and extracted, in order: from the cache, else by
+    `workers` processes (all cores by default; in this process when there is little to do or
+    KG_DEBUG is set).  A cached document comes without its own N-Quads (`ExtractionCache.nquads`)."""
+    cached = [cache is not None and cache.holds(k) for k in keys]
+    todo = [(f, i, keep) for f, i, hit in zip(files, ids, cached, strict=True) if not hit]
     n = workers or os.cpu_count() or 1
     fresh: Iterator[Extracted | Failed]
     if n > 1 and len(todo) > 2 and not os.environ.get(DEBUG) and "fork" in mp.get_all_start_methods():
@@ -323,10 +368,14 @@ def extracted(files: list[Path], workers: int | None = None, keep: bool = False,
         pool = None
         fresh = map(_extract, todo)
     try:
-        for f, key, hit in zip(files, keys, hits, strict=True):
-            item = hit if hit is not None else next(fresh)
-            if hit is None and cache and isinstance(item, Extracted):
-                cache.put(key, item)
+        for f, doc_id, key, hit in zip(files, ids, keys, cached, strict=True):
+            item: Item | Failed | None = cache.get(key) if cache is not None and hit else None
+            if item is None:
+                # not cached (or the entry went bad since it was seen): extracted now
+                got = next(fresh) if not hit else _extract((f, doc_id, keep))
+                item = got if isinstance(got, Failed) else _item(got, key)
+                if cache is not None and isinstance(item, Item):
+                    cache.put(key, item)
             if progress:
                 progress(f)
             yield f, item
@@ -334,6 +383,55 @@ def extracted(files: list[Path], workers: int | None = None, keep: bool = False,
         if pool is not None:
             pool.terminate()
             pool.join()
+
+
+class SharedNodes:
+    """The nodes documents share (instruments, provinces, agencies), as N-Quads lines of the shared
+    graph, each kept once as the documents stream in: memory grows with the distinct nodes, not
+    with the documents.  As in `_nquads_of_shared`, a subject keeps one skos:prefLabel per language,
+    the first seen; a later, different one becomes a skos:altLabel."""
+
+    _PREF = b"<" + str(SKOS.prefLabel).encode() + b">"
+    _ALT = b"<" + str(SKOS.altLabel).encode() + b">"
+    _GRAPH = b" <" + str(SHARED_GRAPH).encode() + b"> .\n"
+
+    def __init__(self) -> None:
+        self._lines: dict[bytes, bytes] = {}                    # line read -> line written
+        self._preferred: dict[tuple[bytes, bytes], bytes] = {}  # (subject, language) -> its prefLabel
+
+    def add(self, nquads: bytes) -> None:
+        lines = self._lines
+        for line in nquads.splitlines(keepends=True):
+            if line not in lines:
+                lines[line] = self._written(line)
+
+    def _written(self, line: bytes) -> bytes:
+        s, p, rest = line.split(b" ", 2)
+        if p != self._PREF or not rest.startswith(b'"') or not rest.endswith(self._GRAPH):
+            return line
+        label = rest[:-len(self._GRAPH)]
+        after = label[label.rfind(b'"') + 1:]
+        language = after[1:] if after.startswith(b"@") else b""
+        if self._preferred.setdefault((s, language), label) == label:
+            return line
+        return b" ".join((s, self._ALT, rest))
+
+    def nquads(self) -> bytes:
+        return b"".join(dict.fromkeys(self._lines.values()))
+
+
+def _built_before(out: Path) -> tuple[dict[str, str], dict, str | None]:
+    """The documents (id -> cache key) of the store at `out`, its build record and the readers'
+    version that built it; empty when there is no store there or it was not built with them recorded."""
+    try:
+        info = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        recorded = json.loads((out / BUILT).read_text(encoding="utf-8"))
+        built, reader = recorded["documents"], recorded.get("reader")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}, {}, None
+    if not (isinstance(info, dict) and isinstance(built, dict)):
+        return {}, {}, None
+    return {str(k): str(v) for k, v in built.items()}, info, reader if isinstance(reader, str) else None
 
 
 def _failed(f: Path, e: Exception, skip_invalid: bool, skipped: list[str]) -> None:
@@ -360,30 +458,26 @@ def to_nquads(docs: list[Document], extra: dict[URIRef, Graph] | None = None) ->
     own, shared = [], []
     for doc in docs:
         g, sh = _graphs(doc)
-        ds = Dataset()
-        _copy(g, ds.graph(doc_graph_iri(doc.id)))
-        own.append(ds.serialize(format="nquads", encoding="utf-8"))
+        own.append(nquads(g, doc_graph_iri(doc.id)).encode("utf-8", "replace"))
         shared.append(list(sh))
     return b"".join(own) + _nquads_of_shared(shared, extra)
 
 
-def _graphs(doc: Document) -> tuple[Graph, Graph]:
+def _graphs(doc: Document) -> tuple[Triples, Triples]:
     """The document's own graph and the nodes it shares with others (kept apart until it succeeded)."""
-    shared = Graph()
-    return document_graph(doc, shared), shared
+    shared = Triples()
+    return document_graph(doc, shared, Triples()), shared
 
 
 def _nquads_of_shared(parts: list[list[tuple[Node, Node, Node]]], extra: dict[URIRef, Graph] | None = None) -> bytes:
     """The graphs every document shares: ontology, gazetteer, indicators, reorganisation, the shared
     nodes (instruments, provinces, agencies) and `extra` (imported results)."""
-    ds = Dataset()
     onto = Graph()
     onto.parse(data=ontology_text(), format="turtle")
-    _copy(onto, ds.graph(ONTOLOGY_GRAPH))
-    _copy(gazetteer_graph(), ds.graph(GAZETTEER_GRAPH))
-    _copy(indicator_graph(), ds.graph(INDICATOR_GRAPH))
-    _copy(reorganisation_graph(), ds.graph(REORGANISATION_GRAPH))
-    shared = ds.graph(SHARED_GRAPH)
+    graphs: list[tuple[URIRef, Iterable[tuple[Node, Node, Node]]]] = [
+        (ONTOLOGY_GRAPH, onto), (GAZETTEER_GRAPH, gazetteer_graph()), (INDICATOR_GRAPH, indicator_graph()),
+        (REORGANISATION_GRAPH, reorganisation_graph())]
+    shared = Triples()
     preferred: dict[tuple[Node, str | None], Node] = {}
     for its_shared in parts:
         for s, p, o in its_shared:
@@ -393,14 +487,8 @@ def _nquads_of_shared(parts: list[list[tuple[Node, Node, Node]]], extra: dict[UR
             if p == SKOS.prefLabel and isinstance(o, Literal) and preferred.setdefault((s, o.language), o) != o:
                 p = SKOS.altLabel
             shared.add((s, p, o))
-    for name, graph in (extra or {}).items():
-        _copy(graph, ds.graph(name))
-    return ds.serialize(format="nquads", encoding="utf-8")
-
-
-def _copy(src: Graph, dst: Graph) -> None:
-    for triple in src:
-        dst.add(triple)
+    graphs += [(SHARED_GRAPH, shared), *(extra or {}).items()]
+    return "".join(nquads(triples, name) for name, triples in graphs).encode("utf-8", "replace")
 
 
 def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = False,
@@ -409,64 +497,111 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
     """Read every document, extract facts, write the store atomically; return what happened.
 
     Documents stream through: each is extracted (by `workers` processes, all cores by default),
-    its graph written to a file beside the store, and let go, so memory does not grow with the
-    corpus (unless `keep_documents`, for callers that want the documents back in the report).
-    With `incremental`, each document's extraction is cached beside the store (``<out>.cache``)
-    and a rebuild extracts again only the new and changed documents; removed ones are dropped.
+    its graph loaded into the new store beside the old one, and let go, so memory does not grow
+    with the corpus (unless `keep_documents`, for callers that want the documents back in the
+    report).  With `incremental`, each document's extraction is cached beside the store
+    (``<out>.cache``) and a rebuild extracts again only the new and changed documents; when most
+    documents are unchanged, the new store starts as a copy of the old one (hard links) in which
+    only the graphs of changed, new and removed documents and the shared graphs are replaced.
     """
     out = Path(out)
     files = corpus if isinstance(corpus, CorpusFiles) else corpus_files(corpus)
     cleaned = clean_stale(out)
     cache = ExtractionCache(out) if incremental else None
+    ids = _doc_ids(files)
+    keys = [cache.key(f, i) if cache and not keep_documents else None for f, i in zip(files, ids, strict=True)]
+    before, before_info, before_reader = _built_before(out) if cache and not keep_documents else ({}, {}, None)
+    # the documents whose graph the previous store already holds as this build would write it
+    same = {str(doc_graph_iri(i)) for i, k in zip(ids, keys, strict=True) if k is not None and before.get(i) == k}
     skipped = [*files.skipped]
     summaries: list[DocSummary] = []
     documents: list[Document] = []
     duplicates: list[tuple[Path, Path]] = []
     seen: dict[bytes, Path] = {}
-    shared_parts: list[list[tuple[Node, Node, Node]]] = []
-    out.parent.mkdir(parents=True, exist_ok=True)
-    quads = out.with_name(f"{out.name}.building-{os.getpid()}.nq")
-    try:
-        with quads.open("wb") as sink:
-            for f, item in extracted(files, workers, keep_documents, cache, progress):
-                if isinstance(item, Failed):
-                    _failed(f, item.error, skip_invalid, skipped)
-                    continue
-                if item.text_key in seen:
-                    duplicates.append((f, seen[item.text_key]))
-                    skipped.append(f"{shown(f)}: same text as {shown(seen[item.text_key])}; built once, as that file")
-                    continue
-                seen[item.text_key] = f
-                sink.write(item.nquads)
-                shared_parts.append(item.shared)
-                summaries.append(item.summary)
-                if item.document is not None:
-                    documents.append(item.document)
-            if not summaries:
-                raise KGError("no readable documents: nothing was built; the previous store is unchanged")
-            # published results imported into the store before (kg actuals import) are carried over
-            carried = carried_actuals(out)
-            sink.write(_nquads_of_shared(shared_parts, {actuals_graph_iri(Path(n).stem): g for n, _, g in carried}))
+    shared = SharedNodes()
+    built: dict[str, str] = {}    # id -> cache key of each document built: what the next rebuild can keep
+    statuses, docs = str(ID[STATUS_GRAPH_NAME]), str(doc_graph_iri(""))
+    with StoreWriter(out, update=len(same) * 2 > len(files)) as store:
+        if store.updating:   # the graphs of documents changed or removed go (the others: at the end)
+            store.remove_graphs(g for g in store.named_graphs() if g.startswith(docs) and g not in same)
+        else:
+            same = set()
+        for f, item in extracted(files, ids, keys, workers, keep_documents, cache, progress):
+            if isinstance(item, Failed):
+                _failed(f, item.error, skip_invalid, skipped)
+                continue
+            if item.text_key in seen:
+                duplicates.append((f, seen[item.text_key]))
+                skipped.append(f"{shown(f)}: same text as {shown(seen[item.text_key])}; built once, as that file")
+                continue
+            seen[item.text_key] = f
+            if str(doc_graph_iri(item.doc_id)) not in same:
+                data = item.nquads if item.nquads is not None or item.key is None or cache is None \
+                    else cache.nquads(item.key)
+                if data is None:   # its cache entry went bad since it was read: extracted again
+                    again = _extract((f, item.doc_id, False))
+                    data = again.nquads if isinstance(again, Extracted) else b""
+                store.add(data)
+            shared.add(item.shared)
+            summaries.append(item.summary)
+            if item.key is not None:
+                built[item.doc_id] = item.key
+            if item.document is not None:
+                documents.append(item.document)
+        if not summaries:
+            raise KGError("no readable documents: nothing was built; the previous store is unchanged")
+        # published results imported into the store before (kg actuals import) are carried over
+        carried = carried_actuals(out)
+        # nothing changed (same documents, same readers, same imported results): the statuses the
+        # previous store recorded today are the ones recording them again would give
+        today = dt.date.today().isoformat()
+        statuses_kept = store.updating and built == before and len(built) == len(summaries) \
+            and before_info.get("status_as_of") == today
+        extra = {actuals_graph_iri(Path(n).stem): g for n, _, g in carried}
+        if store.updating:
+            # ontology, gazetteer, indicators, reorganisation and imported results: as they were,
+            # unless the readers changed; the shared nodes: only those that changed
+            present = store.named_graphs()
+            fixed = {str(g) for g in (ONTOLOGY_GRAPH, GAZETTEER_GRAPH, INDICATOR_GRAPH, REORGANISATION_GRAPH, *extra)}
+            fixed_kept = before_reader == reader_version() and fixed <= set(present)
+            built_graphs = {str(doc_graph_iri(i)) for i in built}
+            store.remove_graphs([*(same - built_graphs), *(
+                g for g in present if not g.startswith(docs) and g != str(SHARED_GRAPH)
+                and not (fixed_kept and g in fixed) and not (statuses_kept and g == statuses))])
+            store.replace_graph(str(SHARED_GRAPH), shared.nquads())
+            if not fixed_kept:
+                store.add(_nquads_of_shared([], extra))
+        else:
+            store.add(shared.nquads())
+            store.add(_nquads_of_shared([], extra))
         warnings = [f"{d.source}: {w}" for d in summaries for w in d.warnings]
         if files.not_read:
             warnings.append(f"{not_read_line(files.not_read)}; only {', '.join(SUPPORTED_SUFFIXES)} files are read")
         warnings.extend(cleaned)
-        info = {"documents": [d.source for d in summaries], "skipped": skipped, "format": 1,
-                "actuals": [name for name, _, _ in carried]}
-        path = write_store(out, quads, info, {f"{ACTUALS_FOLDER}/{name}": data for name, data, _ in carried})
-    finally:
-        quads.unlink(missing_ok=True)
+        info: dict = {"documents": [d.source for d in summaries], "skipped": skipped, "format": 1,
+                      "actuals": [name for name, _, _ in carried]}
+        if statuses_kept:
+            info["status_as_of"] = today
+        else:
+            # the statuses as of today (what `kg status` records), in the store before it is swapped in
+            try:
+                as_of = dt.date.fromisoformat(today)
+                rows = status(store.opened(info), as_of=as_of)
+                store.add(nquads(status_graph(rows, as_of), ID[STATUS_GRAPH_NAME]).encode("utf-8"))
+                info["status_as_of"] = today
+            except KGError:
+                raise
+            except Exception as e:   # the store is built; its statuses can be recorded again (kg status)
+                if os.environ.get(DEBUG):
+                    raise
+                warnings.append(f"statuses were not recorded ({type(e).__name__}: {one_line(e)}); run kg status "
+                                "to see them, KG_DEBUG=1 for the details")
+        kept = {f"{ACTUALS_FOLDER}/{name}": data for name, data, _ in carried}
+        if built:
+            kept[BUILT] = json.dumps({"reader": reader_version(), "documents": built}, indent=0).encode("utf-8")
+        path = store.commit(info, kept)
     if cache is not None:
         cache.prune()
-    try:
-        record_status(path)
-    except KGError:
-        raise
-    except Exception as e:   # the store is built; its statuses can be recorded again (kg status)
-        if os.environ.get(DEBUG):
-            raise
-        warnings.append(f"statuses were not recorded ({type(e).__name__}: {one_line(e)}); run kg status "
-                        "to see them, KG_DEBUG=1 for the details")
     report = BuildReport(store=path, documents=documents, summaries=summaries, skipped=skipped, warnings=warnings,
                          not_read=files.not_read, duplicates=duplicates, cleaned=cleaned)
     report.triples = len(open_store(path))

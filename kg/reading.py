@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 
 from .lexicon import lexicon
 from .markers import marker_of
@@ -31,7 +31,7 @@ from .text import fold_aligned
 
 _BOLD = re.compile(r"\*\*")
 _ESCAPE = re.compile(r"\\([-.*_&#+()\[\]!|<>`~=])")
-_ITALIC = re.compile(r"(?<=\S)\*|\*(?=[^\s*])")
+_ITALIC = re.compile(r"\*(?<=\S\*)|\*(?=[^\s*])")   # a star after a non-space, or before a word
 _LINE_DECOR = re.compile(r"^[ \t]*(?:#{1,6}|>)(?=[ \t]|$)", re.MULTILINE)
 _RULE = re.compile(r"[ \t]*(?:[-=_~*]{3,}|(?:\*[ \t]*)+)[ \t]*")
 
@@ -54,16 +54,15 @@ def reading_view(text: str) -> str:
     joins = [False] * max(0, len(lines) - 1)   # joins[i]: the break after line i becomes a space
     in_table = _cell_tables(raw, lines, joins)
     _hard_wraps(raw, lines, joins, in_table, rules)
-    out = []
-    for i, line in enumerate(lines):
-        out.append(" " * len(line) if rules[i] else line)
-        if i < len(joins):
-            out.append(" " if joins[i] else "\n")
-    return "".join(out)
+    shown = [" " * len(line) if rule else line for line, rule in zip(lines, rules, strict=True)]
+    breaks = [" " if join else "\n" for join in joins] + [""]
+    return "".join(chain.from_iterable(zip(shown, breaks, strict=True)))
 
 
 def _is_row(line: str) -> bool:
     """A markdown table row ("| a | b |"): never joined to the lines around it."""
+    if "|" not in line:
+        return False
     s = line.strip()
     return s.startswith("|") or s.count("|") >= 2
 
@@ -79,7 +78,7 @@ def _cell_tables(raw: list[str], lines: list[str], joins: list[bool]) -> list[bo
     line or before a long run of lines without a pipe (body text between two tables).
     """
     in_table = [False] * len(lines)
-    pipes = [k for k, line in enumerate(raw) if _is_pipe(line)]
+    pipes = [k for k, line in enumerate(raw) if "|" in line and _is_pipe(line)]
     blocks: list[list[int]] = []
     for k in pipes:
         if blocks:
@@ -167,12 +166,13 @@ def _binding_tail() -> re.Pattern[str]:
 
 def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: list[bool], rules: list[bool]) -> None:
     n = len(lines)
+    stripped = [line.strip() for line in lines]
     breaks = blank = 0
     lengths = []
     for i in range(n - 1):
-        if lines[i].strip() and not in_table[i]:
-            lengths.append(len(lines[i].strip()))
-            if lines[i + 1].strip():
+        if stripped[i] and not in_table[i]:
+            lengths.append(len(stripped[i]))
+            if stripped[i + 1]:
                 breaks += 1
             else:
                 blank += 1
@@ -183,24 +183,24 @@ def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: l
     for i in range(n - 1):
         if joins[i] or in_table[i] or in_table[i + 1] or rules[i] or rules[i + 1]:
             continue
-        prev, nxt = lines[i].rstrip(), lines[i + 1].strip()
-        if not prev.strip() or not nxt or _is_row(prev) or _is_row(nxt):
+        prev, nxt = stripped[i], stripped[i + 1]
+        if not prev or not nxt or _is_row(prev) or _is_row(nxt):
             continue
         if raw[i].endswith("  ") and not raw[i].rstrip().endswith(("**", "__")):
             continue   # a markdown line break
-        if _line_wraps(prev.strip(), nxt, blank_style, wrapped and len(prev.strip()) >= 0.7 * width):
+        if _line_wraps(prev, nxt, blank_style, wrapped and len(prev) >= 0.7 * width):
             joins[i] = True
     # A wrap across blank lines: "... tổ chức đối\n\nvới sự phục vụ ..." (the next line starts in lower case).
     for i in range(n - 2):
-        prev = lines[i].strip()
+        prev = stripped[i]
         if not prev or in_table[i] or rules[i] or _is_row(prev) or prev[-1] in ".:!?;" or prev.isupper():
             continue
         j = i + 1
-        while j < n and j <= i + 3 and not lines[j].strip():
+        while j < n and j <= i + 3 and not stripped[j]:
             j += 1
         if j == i + 1 or j >= n or j > i + 3 or in_table[j] or rules[j]:
             continue
-        nxt = lines[j].strip()
+        nxt = stripped[j]
         if nxt[:1].islower() and marker_of(nxt) is None and not _is_row(nxt):
             for k in range(i, j):
                 joins[k] = True

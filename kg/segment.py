@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 
 from .markers import Marker, marker_of
@@ -17,6 +18,7 @@ from .text import fold_aligned
 
 _DECOR = " \t|#*>_"
 _SEPARATOR_ROW = re.compile(r"[\s|:\-–=+]*")
+_PIPE = re.compile(r"\|")
 _LONG_LINE = 20000
 
 
@@ -63,7 +65,7 @@ def _cells(view: str, s: int, e: int) -> list[tuple[int, int]]:
     """Cells of a pipe-table row; [] for a separator row ("| --- | --- |")."""
     if _SEPARATOR_ROW.fullmatch(view, s, e):
         return []
-    bounds = [s - 1] + [i for i in range(s, e) if view[i] == "|"] + [e]
+    bounds = [s - 1] + [m.start() for m in _PIPE.finditer(view, s, e)] + [e]
     cells = []
     for a, b in pairwise(bounds):
         cs, ce = a + 1, b
@@ -129,11 +131,20 @@ def sentences(view: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+_THEN = " dong thoi"
+# The only characters `clauses` looks at, on the folded view (same offsets, and these characters fold to
+# themselves): brackets, sentence ends, semicolons, and a comma before ", đồng thời".
+_CLAUSE_MARKS = re.compile(rf"[()\[\];.!?]|,(?={_THEN})")
+
+
 def clauses(view: str, start: int, end: int, folded: str | None = None) -> list[tuple[int, int]]:
     """Split view[start:end] at sentence ends, semicolons and ", đồng thời" (not inside brackets)."""
     folded = folded if folded is not None else fold_aligned(view)
     spans, cur, depth = [], start, 0
-    for i in range(start, end):
+    for m in _CLAUSE_MARKS.finditer(folded, start, end + len(_THEN)):   # a comma's lookahead may pass `end`
+        i = m.start()
+        if i >= end:
+            break
         ch = view[i]
         if ch in "([":
             depth += 1
@@ -141,16 +152,14 @@ def clauses(view: str, start: int, end: int, folded: str | None = None) -> list[
             depth = max(0, depth - 1)
         elif depth == 0:
             cut = None
-            if ch == ";":
+            if ch in ";,":
                 cut = i
-            elif ch in ".!?" and (i + 1 >= end or view[i + 1] in " \n\t"):
+            elif i + 1 >= end or view[i + 1] in " \n\t":   # . ! ?
                 j = i + 1
                 while j < end and view[j] in " \n\t":
                     j += 1
                 if j >= end or view[j].isupper() or view[j].isdigit():
                     cut = i
-            elif ch == "," and folded.startswith(" dong thoi", i + 1):
-                cut = i
             if cut is not None:
                 if cut > cur:
                     spans.append((cur, cut))
@@ -160,16 +169,21 @@ def clauses(view: str, start: int, end: int, folded: str | None = None) -> list[
     return _stripped(view, spans, " \t\n\r,;:.-+*")
 
 
+@cache
+def _brackets_or(sep: str) -> re.Pattern[str]:
+    return re.compile(f"[(){re.escape(sep)}]")
+
+
 def split_at(view: str, s: int, e: int, sep: str) -> list[tuple[int, int]]:
     """Split view[s:e] at `sep` outside round brackets; parts stripped of spaces and bullets."""
     parts, cur, depth = [], s, 0
-    for i in range(s, e):
-        ch = view[i]
+    for m in _brackets_or(sep).finditer(view, s, e):
+        ch, i = m.group(), m.start()
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
-        elif ch == sep and depth == 0:
+        elif depth == 0:
             parts.append((cur, i))
             cur = i + 1
     parts.append((cur, e))

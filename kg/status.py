@@ -164,11 +164,12 @@ STATUS_GRAPH_NAME = "graph/status"
 def status_graph(rows: list[dict], as_of: dt.date):
     """The statuses as RDF: one cchc:Status per target or task, with its value, the rule that gave it
     (a concept of cchc:StatusRules, defined from kg/data/status.toml) and the result it rests on."""
-    from rdflib import Graph, Literal, URIRef
+    from rdflib import Literal, URIRef
     from rdflib.namespace import RDF, SKOS, XSD
 
+    from .graph import Triples
     from .vocab import CCHC, ID, status_iri, status_rule_iri
-    g = Graph()
+    g = Triples()
     rs = rules()
     for rule, text in rs.text.items():
         concept = status_rule_iri(rule)
@@ -192,12 +193,13 @@ def status_graph(rows: list[dict], as_of: dt.date):
 def record_status(store_dir, as_of: dt.date | None = None) -> int:
     """Write the statuses as of `as_of` (default today) into the store's status graph, replacing the
     last ones in one update.  Returns how many were recorded."""
+    from .graph import nquads
     from .store import open_store, record_change
     from .vocab import ID
     as_of = as_of or dt.date.today()
     kg = open_store(store_dir, read_only=False)
     rows = status(kg, as_of=as_of)
-    body = status_graph(rows, as_of).serialize(format="nt", encoding="utf-8").decode("utf-8")
+    body = nquads(status_graph(rows, as_of), None)
     name = ID[STATUS_GRAPH_NAME]
     kg.store.update(f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
     kg.store.flush()

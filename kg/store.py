@@ -15,6 +15,8 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,41 +63,158 @@ def write_store(out: str | Path, nquads: bytes | Path, info: dict, files: dict[s
     `files` (relative path -> bytes) are written inside the new store before the swap.  A failure
     (disk full, no permission, data the store refuses) is a StoreError and leaves the previous store
     as it was."""
-    out = Path(out)
-    tmp = out.with_name(f"{out.name}.building-{os.getpid()}")
-    old = out.with_name(f"{out.name}.old-{os.getpid()}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        store = ox.Store(str(tmp / _DATA))
+    with StoreWriter(out) as writer:
         if isinstance(nquads, Path):
-            store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            writer.add_file(nquads)
         else:
-            store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
-        store.flush()
-        triples = len(store)
-        del store
-        info = dict(info, triples=triples, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        for rel, data in (files or {}).items():
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_bytes(data)
-        (tmp / MARKER).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
-        if out.exists():
-            if not (out / MARKER).is_file() and any(out.iterdir()):
-                raise StoreError(f"{shown(out)}: exists and is not a cchc-kg store; refusing to replace it")
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        if isinstance(e, (OSError, ValueError, SyntaxError)):
-            raise StoreError(f"{shown(out)}: could not write the store ({type(e).__name__}: {one_line(e)}); "
+            writer.add(nquads)
+        return writer.commit(info, files)
+
+
+class StoreWriter:
+    """A store being written beside `out` (``<out>.building-<pid>``) and swapped in by `commit`.
+
+    It starts empty, or with `update` as a copy of the store at `out` (hard links to its immutable
+    files: cheap) in which a rebuild replaces only the graphs that changed.  N-Quads added are
+    bulk-loaded in chunks of about `CHUNK` bytes, so memory does not grow with the data.  Used as a
+    context manager: leaving it without `commit` (an exception) removes the new store and leaves the
+    previous one as it was; a failure of the store itself is a StoreError."""
+
+    CHUNK = 4 << 20
+
+    def __init__(self, out: str | Path, update: bool = False) -> None:
+        self.out = Path(out)
+        self.tmp = self.out.with_name(f"{self.out.name}.building-{os.getpid()}")
+        self._buffer: list[bytes] = []
+        self._size = 0
+        self.updating = False   # True: started from a copy of the previous store
+        with self._failing():
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp.mkdir()
+        if update and (self.out / MARKER).is_file():
+            try:
+                ox.Store.read_only(str(self.out / _DATA)).backup(str(self.tmp / _DATA))
+                self.updating = True
+            except (OSError, ValueError):
+                shutil.rmtree(self.tmp / _DATA, ignore_errors=True)   # a fresh store instead
+        with self._failing():
+            self.store: ox.Store | None = ox.Store(str(self.tmp / _DATA))
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.store is not None or self.tmp.exists():
+            self.store = None
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @contextmanager
+    def _failing(self) -> Iterator[None]:
+        """A failure of the store (disk full, no permission, data it refuses) as one StoreError."""
+        try:
+            yield
+        except (OSError, ValueError, SyntaxError) as e:
+            raise StoreError(f"{shown(self.out)}: could not write the store ({type(e).__name__}: {one_line(e)}); "
                              "the previous store is unchanged") from e
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return out
+
+    def _store(self) -> ox.Store:
+        if self.store is None:
+            raise StoreError(f"{shown(self.out)}: the store being written was closed")
+        return self.store
+
+    def add(self, nquads: bytes) -> None:
+        """N-Quads to load (buffered; loaded a chunk at a time)."""
+        if nquads:
+            self._buffer.append(nquads)
+            self._size += len(nquads)
+            if self._size >= self.CHUNK:
+                self._load()
+
+    def add_file(self, path: Path) -> None:
+        """The N-Quads of a file, a chunk at a time (cut at line ends)."""
+        with self._failing(), path.open("rb") as fh:
+            while chunk := fh.read(self.CHUNK):
+                self.add(chunk + fh.readline())
+
+    def _load(self) -> None:
+        data, self._buffer, self._size = b"".join(self._buffer), [], 0
+        if data:
+            with self._failing():
+                self._store().bulk_load(data, format=ox.RdfFormat.N_QUADS)
+
+    def opened(self, info: dict) -> KGStore:
+        """The store being written, open for queries (with all that was added so far)."""
+        self._load()
+        return KGStore(self.tmp, self._store(), dict(info))
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the named graphs the store holds (of the copy, when updating)."""
+        with self._failing():
+            return [g.value for g in self._store().named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def remove_graphs(self, iris: Iterable[str]) -> None:
+        """Remove named graphs and all they hold (before any N-Quads are added to them again), and
+        empty the default graph (a build writes nothing there)."""
+        self._load()
+        with self._failing():
+            store = self._store()
+            for iri in iris:
+                store.remove_graph(ox.NamedNode(iri))
+            store.clear_graph(ox.DefaultGraph())
+
+    def replace_graph(self, iri: str, nquads: bytes) -> None:
+        """Make the named graph `iri` hold exactly `nquads` (N-Quads, all in that graph): only the
+        quads that differ are removed and added (all of them when there are blank nodes, which
+        have no name to compare, or when most differ)."""
+        self._load()
+        graph = ox.NamedNode(iri)
+        suffix = f" <{iri}> .\n".encode()
+        lines = nquads.splitlines(keepends=True)
+        with self._failing():
+            store = self._store()
+            dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+            old = set(dumped.splitlines(keepends=True))
+            new = {line[:-len(suffix)] + b" .\n" for line in lines if line.endswith(suffix)}
+            gone = old - new
+            if len(new) < len(set(lines)) or b"_:" in nquads or any(b"_:" in line for line in gone) \
+                    or len(gone) * 2 > len(old):
+                store.remove_graph(graph)
+                self.add(nquads)
+                return
+            for t in ox.parse(b"".join(gone), format=ox.RdfFormat.N_TRIPLES):
+                store.remove(ox.Quad(t.subject, t.predicate, t.object, graph))
+        self.add(b"".join(line for line in lines if line[:-len(suffix)] + b" .\n" not in old))
+
+    def commit(self, info: dict, files: dict[str, bytes] | None = None) -> Path:
+        """Load what is left, write `info` (with the triple count and the time) and `files`
+        (relative path -> bytes) inside the new store, and swap it in place of `out`."""
+        self._load()
+        old = self.out.with_name(f"{self.out.name}.old-{os.getpid()}")
+        tmp, out = self.tmp, self.out
+        try:
+            with self._failing():
+                store = self._store()
+                store.flush()
+                triples = len(store)
+                self.store = None
+                del store
+                info = dict(info, triples=triples, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                for rel, data in (files or {}).items():
+                    (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (tmp / rel).write_bytes(data)
+                (tmp / MARKER).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+                if out.exists():
+                    if not (out / MARKER).is_file() and any(out.iterdir()):
+                        raise StoreError(f"{shown(out)}: exists and is not a cchc-kg store; refusing to replace it")
+                    out.rename(old)
+                tmp.rename(out)
+        except BaseException:
+            if old.exists() and not out.exists():
+                old.rename(out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        return out
 
 
 _LEFTOVER = re.compile(r"\.(building|old)-(\d+)")

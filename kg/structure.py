@@ -35,6 +35,7 @@ class Node:
     text: str = field(default="", repr=False)
     cells: tuple[tuple[int, int], ...] = ()   # a table row's cell spans
     bold: bool = False                        # written in bold as a whole: a heading
+    folded: str | None = field(default=None, repr=False)   # `text` folded, when the parser had the folded view
 
     @cached_property
     def body(self) -> str:
@@ -43,6 +44,8 @@ class Node:
     @cached_property
     def folded_body(self) -> str:
         """The body folded (`fold_aligned`), computed once: heading rules ask for it again and again."""
+        if self.folded is not None:
+            return self.folded[self.body_start - self.start:]
         return fold_aligned(self.body)
 
     @cached_property
@@ -68,17 +71,24 @@ class Node:
             node = node.parent
 
     def walk(self):
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """The node and every node below it, in document order (parents first)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
 
-def parse(view: str, text: str | None = None) -> Node:
-    """Build the heading tree of a document from its reading view (`kg.reading`) and text."""
-    root = Node("root", "", 0, len(view), 0, depth_key="root", text=view)
+def parse(view: str, text: str | None = None, folded: str | None = None) -> Node:
+    """Build the heading tree of a document from its reading view (`kg.reading`) and text (`folded`:
+    the view folded with `fold_aligned`, when the caller has it)."""
+    root = Node("root", "", 0, len(view), 0, depth_key="root", text=view, folded=folded)
     stack: list[Node] = [root]
     for p in paragraphs(view, text):
-        _attach(stack, _classify(view, p))
+        node = _classify(view, p)
+        if folded is not None:
+            node.folded = folded[p.start:p.end]
+        _attach(stack, node)
     return root
 
 
@@ -87,8 +97,8 @@ def _classify(view: str, p: Paragraph) -> Node:
     if p.is_row:
         return Node("row", "", p.start, p.end, p.start, depth_key="row", text=body, cells=p.cells)
     if p.marker is None:
-        letters = [c for c in body if c.isalpha()]
-        caps = len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(body) < 250
+        letters = list(filter(str.isalpha, body)) if len(body) < 250 else []
+        caps = len(letters) >= 4 and sum(map(str.isupper, letters)) / len(letters) > 0.8
         kind = "caps" if caps else "para"
         return Node(kind, "", p.start, p.end, p.start, depth_key=kind, text=body, bold=p.bold)
     kind, label = p.marker.kind, p.marker.label

@@ -1,15 +1,32 @@
 """The project's own vocabulary (mint only where W3C ORG, ELI, SKOS, PROV, OA, DCTERMS lack a term)."""
 from __future__ import annotations
 
+from functools import cache
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 from .model import CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
 
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-OA = Namespace("http://www.w3.org/ns/oa#")
-ID = Namespace("https://w3id.org/cchc-kg/id/")
-QB = Namespace("http://purl.org/linked-data/cube#")
+
+class _Namespace(Namespace):
+    """A Namespace whose named terms (``OA.exact``) are made once: a graph names them on every triple."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _term(self, name)
+
+
+@cache
+def _term(namespace: str, name: str) -> URIRef:
+    return URIRef(namespace + name)
+
+
+ELI = _Namespace("http://data.europa.eu/eli/ontology#")
+OA = _Namespace("http://www.w3.org/ns/oa#")
+ID = _Namespace("https://w3id.org/cchc-kg/id/")
+QB = _Namespace("http://purl.org/linked-data/cube#")
 
 
 class CCHC(DefinedNamespace):
@@ -93,47 +110,59 @@ class CCHC(DefinedNamespace):
 
 
 _CONCEPTS = Namespace("https://w3id.org/cchc-kg/ontology#")
+# Concepts come from small fixed sets (areas, roles, units ...): each term is made once (@cache).
 
 
+@cache
 def area_iri(area: str) -> URIRef:
     return _CONCEPTS[f"area-{area}"]
 
 
+@cache
 def role_iri(role: str) -> URIRef:
     return _CONCEPTS[f"role-{role}"]
 
 
+@cache
 def deadline_kind_iri(kind: str) -> URIRef:
     return _CONCEPTS[f"deadline-{kind}"]
 
 
+@cache
 def unit_iri(unit: str) -> URIRef:
     return _CONCEPTS[f"unit-{UNIT_SUFFIX[unit]}"]
 
 
+@cache
 def comparator_iri(cmp: str) -> URIRef:
     return _CONCEPTS[f"cmp-{CMP_SUFFIX[cmp]}"]
 
 
+@cache
 def scope_iri(scope: str) -> URIRef:
     return _CONCEPTS[f"scope-{SCOPE_SUFFIX[scope]}"]
 
 
+@cache
 def kind_iri(kind: str) -> URIRef:
     return _CONCEPTS[f"kind-{kind}"]
 
 
+@cache
 def status_iri(status: str) -> URIRef:
     return _CONCEPTS[f"status-{status.replace(' ', '-')}"]
 
 
+@cache
 def status_rule_iri(rule: str) -> URIRef:
     return _CONCEPTS[f"status-rule-{rule}"]
 
 
+@cache
 def rule_iri(rule: str) -> URIRef:
     return _CONCEPTS[f"rule-{rule}"]
 
 
+@cache
 def agency_type_iri(type_: str) -> URIRef:
     return _CONCEPTS[f"type-{type_}"]

@@ -31,17 +31,26 @@ def _keyword_patterns() -> list[tuple[str, re.Pattern[str], re.Pattern[str]]]:
              re.compile(lex.alternation("area_name", a))) for a in _AREAS]
 
 
-@lru_cache(maxsize=16384)
+_MARKER = re.compile(r"^(?:[a-zđ0-9ivx.]+[.)\-]\s+)")   # "a) ", "6. ", "II. " before the words
+
+
 def heading_area(heading: str) -> str | None:
     """The area a heading names, or None when it is not an area heading."""
-    key = fold(heading).strip(" :.*")
-    key = re.sub(r"^(?:[a-zđ0-9ivx.]+[.)\-]\s+)", "", key)
+    return folded_heading_area(fold(heading))
+
+
+@lru_cache(maxsize=16384)
+def folded_heading_area(folded: str) -> str | None:
+    """`heading_area` of a heading already folded (`kg.text.fold`)."""
+    key = folded.strip(" :.*")
+    key = _MARKER.sub("", key)
     for area, pattern in _heading_patterns():
         if pattern.match(key):
             return area
     return None
 
 
+@lru_cache(maxsize=4096)   # duties of one task share its text
 def keyword_area(text: str) -> str | None:
     """Area whose vocabulary the text uses most (earliest hit breaks ties); None if none."""
     key = fold(text)

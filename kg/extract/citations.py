@@ -5,8 +5,10 @@ import re
 
 from ..model import Citation, Span
 
+# The number must not continue a word, number or path: that check sits after its first digit, so the
+# search skips ahead to digits instead of testing every position.
 DOC_NUMBER = re.compile(
-    r"(?<![\w/.-])(\d{1,4})(?:/(\d{4}))?\s?([/-])\s?"
+    r"(\d(?<![\w/.-]\d)\d{0,3})(?:/(\d{4}))?\s?([/-])\s?"
     r"((?:(?<=\d{4}/)[A-ZĐ]{1,4}\d{1,2}\b)|[A-ZĐ][A-ZĐa-z]{0,9}(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ]{0,9}){1,3})(?![\w/])"
 )
 _KIND_CODES = {"NQ": "nghi_quyet", "QĐ": "quyet_dinh", "NĐ": "nghi_dinh", "CT": "chi_thi", "KH": "ke_hoach",

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ..lexicon import lexicon
 from ..structure import Node, heading_text
-from .areas import heading_area
+from .areas import folded_heading_area
 
 
 @dataclass(frozen=True)
@@ -62,21 +62,6 @@ class NodeContext:
     block_year: int | None
 
 
-def section_of(node: Node, memo: dict[int, str | None] | None = None) -> str | None:
-    """The kind of section the node stands in: its own heading's, else the nearest ancestor's
-    (`memo`: headings already read, by node id, when every node of a tree is asked)."""
-    for n in (node, *node.ancestors()):
-        if memo is None:
-            kind = _own_section(n)
-        elif id(n) in memo:
-            kind = memo[id(n)]
-        else:
-            kind = memo[id(n)] = _own_section(n)
-        if kind:
-            return kind
-    return None
-
-
 def _own_section(n: Node) -> str | None:
     if n.kind == "implicit":
         for child in n.children[:3]:
@@ -95,29 +80,44 @@ def _own_section(n: Node) -> str | None:
     return None
 
 
-def area_of(node: Node) -> str | None:
-    for n in (node, *node.ancestors()):
-        if n.kind in ("root", "implicit", "row"):
-            continue
-        if n is not node and not n.is_heading and not n.is_intro:
-            continue
-        head = n.body.split(":")[0] if n.is_heading or n.is_intro else n.body[:120]
-        if len(head) > 140:
-            continue
-        area = heading_area(head)
-        if area:
-            return area
+def _own_area(n: Node) -> str | None:
+    """The area a node's own words name (its heading's, for a heading or an intro)."""
+    if n.kind in ("root", "implicit", "row"):
+        return None
+    # read on the folded body: the text is NFC, so folding a part of it is cutting its folded body
+    head = n.folded_body.split(":")[0] if n.is_heading or n.is_intro else n.folded_body[:120]
+    return folded_heading_area(" ".join(head.split())) if len(head) <= 140 else None
+
+
+_HEADING_YEAR = re.compile(r"\bnam (20\d\d)\b")
+
+
+def _own_heading_year(n: Node) -> int | None:
+    """"II. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025", "1. Đến năm 2030": the year a heading puts over its section."""
+    if n.kind in ("root", "implicit") or not (n.is_heading or n.kind in ("roman", "caps")):
+        return None
+    head = heading_text(n)[:160]
+    years = set(_HEADING_YEAR.findall(head))
+    if len(years) == 1 and not re.search(r"giai doan|dinh huong|\d{4}\s*[-–]\s*\d{4}", head):
+        return int(years.pop())
     return None
 
 
 def contexts(root: Node) -> dict[int, NodeContext]:
-    """Context of every node (keyed by id()), year blocks read in document order."""
+    """Context of every node (keyed by id()), year blocks read in document order.
+
+    A node's section kind and area are its own heading's, else the nearest ancestor's; its heading
+    year the nearest ancestor heading's.  What each node passes down to its descendants is read
+    once, when the walk (parents first) reaches it."""
     out: dict[int, NodeContext] = {}
     block_year: int | None = None
     g = grammar()
-    memo: dict[int, str | None] = {}
+    down: dict[int, tuple[str | None, str | None, int | None]] = {}   # node id -> (section, area, year)
     for node in root.walk():
+        section, area, year = down.get(id(node.parent), (None, None, None))
+        section = _own_section(node) or section
         if node.kind == "root":
+            down[id(node)] = (section, area, year)
             continue
         body = node.folded_body
         m = g.year_block.match(body)
@@ -126,29 +126,20 @@ def contexts(root: Node) -> dict[int, NodeContext]:
         elif node.kind in ("roman", "dieu", "num", "letter", "ordinal", "caps", "implicit", "part", "upper") or (
                 node.kind == "para" and node.is_heading):
             block_year = None
-        out[id(node)] = NodeContext(section_of(node, memo), area_of(node), block_year or _heading_year(node))
+        own_area = _own_area(node)
+        out[id(node)] = NodeContext(section, own_area or area, block_year or year)
+        # a heading's or intro's area is the same for what it heads; other nodes pass down none of their own
+        passed = own_area if node.is_heading or node.is_intro else None
+        down[id(node)] = (section, passed or area, _own_heading_year(node) or year)
     return out
-
-
-_HEADING_YEAR = re.compile(r"\bnam (20\d\d)\b")
-
-
-def _heading_year(node: Node) -> int | None:
-    """"II. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025", "1. Đến năm 2030": the year a heading puts over its section."""
-    for n in node.ancestors():
-        if n.kind in ("root", "implicit") or not (n.is_heading or n.kind in ("roman", "caps")):
-            continue
-        head = heading_text(n)[:160]
-        years = set(_HEADING_YEAR.findall(head))
-        if len(years) == 1 and not re.search(r"giai doan|dinh huong|\d{4}\s*[-–]\s*\d{4}", head):
-            return int(years.pop())
-    return None
 
 
 def deadline_years(folded: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(position, year) of every deadline phrase in folded[start:end]."""
     end = len(folded) if end is None else end
-    found = []
+    found: list[tuple[int, int]] = []
+    if folded.find("20", start, end) < 0:
+        return found   # every deadline phrase names a year 20xx: most text has none
     for m in grammar().deadline.finditer(folded, start, end):
         year = next(int(g) for g in m.groups() if g)
         found.append((m.start(), year))

@@ -10,11 +10,11 @@ it; the others become review items, listed by `kg review`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from ..model import Document, ReviewItem
 from ..structure import Node
 from .context import NodeContext, deadline_years, grammar
-from .numbers import quantities
 from .page import Page
 from .roles import is_non_duty, starts_with_verb
 
@@ -25,6 +25,8 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
     """Review items of a document; sets `doc.cue_clauses` to the number of cue clauses."""
     facts = sorted([(t.span.start, t.span.end, "target") for t in doc.targets]
                    + [(d.span.start, d.span.end, "duty") for d in doc.duties])
+    starts = [s for s, _, _ in facts]
+    ends = _subtree_ends(page.root)
     items: list[ReviewItem] = []
     total = 0
     for node in page.root.walk():
@@ -33,7 +35,7 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
         ctx = ctxs[id(node)]
         if ctx.section in _SKIP:
             continue
-        if node.children and _read_below(node, facts):
+        if node.children and _read_below(node, starts, ends[id(node)]):
             continue   # a heading ("2. Giao Sở Xây dựng") whose items were read
         for cs, ce in _clauses(page, node):
             kind, reason = _cue(page, cs, ce, ctx)
@@ -46,9 +48,19 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
     return items
 
 
-def _read_below(node: Node, facts: list[tuple[int, int, str]]) -> bool:
-    end = max(n.end for n in node.walk())
-    return any(node.end <= s < end for s, _, _ in facts)
+def _subtree_ends(root: Node) -> dict[int, int]:
+    """Where each node's subtree ends (by node id): the last end of the node and those below it."""
+    ends: dict[int, int] = {}
+    for node in reversed(list(root.walk())):   # children before their parent
+        ends[id(node)] = max([node.end, *(ends[id(c)] for c in node.children)])
+    return ends
+
+
+def _read_below(node: Node, starts: list[int], end: int) -> bool:
+    """Whether a fact starts below the node: after its own text, before its subtree's `end`
+    (`starts`: the facts' starts, sorted)."""
+    i = bisect_left(starts, node.end)
+    return i < len(starts) and starts[i] < end
 
 
 def _clauses(page: Page, node: Node) -> list[tuple[int, int]]:
@@ -74,10 +86,11 @@ def _cue(page: Page, cs: int, ce: int, ctx: NodeContext) -> tuple[str | None, st
     for r in ann.within("requester", cs, ce):
         if any(0 <= m.start - r.end <= 2 for m in mentions):
             return "duty", f"'{page.view[r.start:r.end]}' names a body, but no duty was read"
-    opening = [r for r in ann.within("role", cs, min(ce, cs + 12)) if r.value in ("lead", "coordinate")]
-    if opening and ctx.section in ("tasks", "organize") and not mentions:
+    opening = [r for r in ann.within("role", cs, min(ce, cs + 12)) if r.value in ("lead", "coordinate")] \
+        if ctx.section in ("tasks", "organize") and not mentions else []
+    if opening:
         return "duty", f"'{page.view[opening[0].start:opening[0].end]}' opens a task but no body is named"
-    numbers = quantities(f, cs, ce)
+    numbers = page.quantities(cs, ce)
     if numbers:
         g = grammar()
         cf = f[cs:ce]

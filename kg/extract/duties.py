@@ -21,7 +21,7 @@ from functools import lru_cache
 from ..agencies import Mention
 from ..lexicon import lexicon
 from ..model import Agency, Duty
-from ..segment import sentences, split_at
+from ..segment import split_at
 from ..structure import Node
 from .areas import keyword_area
 from .context import NodeContext
@@ -68,6 +68,12 @@ def to_agency(m: Mention) -> Agency:
                   kind_of=a.kind_of)
 
 
+_LISTED = re.compile(r"[a-z]+(?: [a-z]+)?\s*:\s*")   # "các Sở: ", after a title
+_OVERSIGHT = re.compile(r"giam sat|phan bien|kiem tra")
+_OF = re.compile(r"\bcua\s+")
+_SENT_TO = re.compile(r"\b(?:gui|ve)\s+$")
+
+
 class DutyReader:
     """Reads the duties of one document, paragraph by paragraph."""
 
@@ -95,7 +101,7 @@ class DutyReader:
         while pos < end:
             t = g["title"].match(f, pos, end)
             reach = t.end() if t else pos
-            listed = re.match(r"[a-z]+(?: [a-z]+)?\s*:\s*", f[reach:end])   # "Giám đốc các Sở: Tư pháp, ..."
+            listed = _LISTED.match(f[reach:end])   # "Giám đốc các Sở: Tư pháp, ..."
             if t and listed:
                 reach += listed.end()
             hit = next((mm for mm in mentions if pos <= mm.start <= reach), None)
@@ -193,7 +199,7 @@ class DutyReader:
         carrying = node.kind == "para" and not inherited and not own_heading and ctx.section not in ("targets",)
         if not carrying:
             self.state.carried_subject = None
-        for i, (ss, se) in enumerate(sentences(self.page.view, start, end)):
+        for i, (ss, se) in enumerate(self.page.sentences(start, end)):
             mentions = self.page.mentions(ss, se)
             self.last_subject = None
             own, objects = self.sentence(ss, se, mentions) if mentions else ([], [])
@@ -241,6 +247,8 @@ class DutyReader:
         """'Cơ quan chủ trì: Sở Tư pháp; Cơ quan phối hợp: ...' under (or inside) a task item."""
         f, g = self.f, _grammar()
         out: list[Duty] = []
+        if f.find(":", start, end) < 0:
+            return out   # a label ends with a colon
         for m in g["label"].finditer(f, start, end):
             role = "lead" if "chu tri" in f[m.start():m.end()] else "coordinate"
             stop = min([i for i in (f.find("\n", m.end(), end),) if i >= 0] or [end])
@@ -402,9 +410,9 @@ class DutyReader:
                 out.extend(self.make(bodies, "coordinate", cs, ce, at, ce))
         for m in g["monitor_role"].finditer(f, cs, ce):
             window_end = min(ce, m.end() + 200)
-            if not re.search(r"giam sat|phan bien|kiem tra", f[cs:window_end]):
+            if not _OVERSIGHT.search(f[cs:window_end]):
                 continue
-            of = re.search(r"\bcua\s+", f[m.end():window_end])
+            of = _OF.search(f[m.end():window_end])
             if not of:
                 continue
             at = m.end() + of.end()
@@ -414,7 +422,7 @@ class DutyReader:
                 out.extend(self.make(bodies, "monitor", cs, ce, cs, ce))
         for hit in cm:
             # "gửi Sở Tài chính để tổng hợp", "báo cáo kết quả về Sở Nội vụ để tổng hợp"
-            if re.search(r"\b(?:gui|ve)\s+$", f[max(cs, hit.start - 8):hit.start]) \
+            if _SENT_TO.search(f[max(cs, hit.start - 8):hit.start]) \
                     and g["to_summarise"].match(f, hit.end, ce) and hit.agency.id not in skip:
                 out.extend(self.make([hit], "monitor", cs, ce, hit.end, ce))
         return out

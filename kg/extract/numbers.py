@@ -14,6 +14,10 @@ from functools import lru_cache
 from ..lexicon import lexicon
 
 NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
+# NUM not right after a digit, ".", "," or "/" (a number of its own, not the tail of one): the check sits
+# after the first digit, so the regex engine skips ahead to digits instead of testing every position
+ALONE = r"\d(?<![\d.,/]\d)"
+NUM_ALONE = rf"({ALONE}\d{{0,2}}(?:[.,]\d{{1,2}})?)"
 
 
 @dataclass
@@ -40,6 +44,14 @@ class NumberGrammar:
     after_le: re.Pattern[str]
     words: tuple[tuple[str, re.Pattern[str]], ...]
     not_comparator: re.Pattern[str]
+    # what a pattern cannot match without: one of these strings, or words of one of these cue categories
+    # (only where testing for them costs much less than the search)
+    needs: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+    def may(self, name: str, text: str) -> bool:
+        """Whether the pattern `name` can match in `text` at all (a cheap test before its search)."""
+        strings, categories = self.needs[name]
+        return any(s in text for s in strings) or any(lexicon().could_occur(c, text) for c in categories)
 
 
 @lru_cache(maxsize=1)
@@ -61,18 +73,18 @@ def grammar() -> NumberGrammar:
         if lex.of("comparator", value):
             words.append((value, re.compile(rf"\b{lex.alternation('comparator', value)}\b")))
     count = re.compile(
-        rf"(?<![\d.,/])(\d{{1,3}}(?:\.\d{{3}})?)(?:/\d{{1,3}})?(?:\s*[-–]\s*(\d{{1,3}}))?\s+"
+        rf"({ALONE}\d{{0,2}}(?:\.\d{{3}})?)(?:/\d{{1,3}})?(?:\s*[-–]\s*(\d{{1,3}}))?\s+"
         rf"(?:{lex.alternation('count_noun')})\b"
     )
     cut = lex.alternation("comparator", "reduce_by")
     duration_cut = re.compile(rf"\b{cut}(?:\s+(?:thoi gian|toi thieu|it nhat|duoc|con|xuong|tu))*\s+"
                               rf"(\d{{1,3}}(?:[.,]\d{{1,2}})?)\s+(?:{lex.alternation('duration_noun')})\b")
     return NumberGrammar(
-        percent=re.compile(rf"(?<![\d.,/]){NUM}\s*{pct}(?:\s*[-–]\s*{NUM}\s*{pct})?"),
+        percent=re.compile(rf"{NUM_ALONE}\s*{pct}(?:\s*[-–]\s*{NUM}\s*{pct})?"),
         from_to=re.compile(rf"\btu\s+{NUM}\s*{pct}?\s+(?:den|toi)\s+{NUM}\s*{pct}"),
-        range_first=re.compile(rf"(?<![\d.,/]){NUM}\s*[-–]\s*{NUM}\s*%"),
+        range_first=re.compile(rf"{NUM_ALONE}\s*[-–]\s*{NUM}\s*%"),
         rank=rank,
-        points=re.compile(rf"(?<![\d.,/]){NUM}\s*{lex.alternation('points_word')}\b"),
+        points=re.compile(rf"{NUM_ALONE}\s*{lex.alternation('points_word')}\b"),
         count=count,
         duration_cut=duration_cut,
         symbol=re.compile(rf"({symbols})\s*$"),
@@ -80,6 +92,8 @@ def grammar() -> NumberGrammar:
         after_le=re.compile(rf"^\s*{lex.alternation('comparator_after', '<=')}"),
         words=tuple(words),
         not_comparator=re.compile(rf"\b{lex.alternation('not_comparator')}\b"),
+        needs={"percent": (("%",), ("percent_word",)), "from_to": (("%",), ("percent_word",)),
+               "range_first": (("%",), ()), "points": ((), ("points_word",))},
     )
 
 
@@ -97,19 +111,20 @@ def quantities(folded: str, start: int, end: int, counts: bool = False) -> list[
         return []   # every number pattern needs a digit: most clauses have none
     g = grammar()
     found: list[Quantity] = []
-    for m in g.percent.finditer(cf):
+    percent = g.may("percent", cf)
+    for m in g.percent.finditer(cf) if percent else ():
         hi = value(m.group(2)) if m.group(2) else None
         found.append(Quantity(start + m.start(), start + m.end(), value(m.group(1)), hi, "%"))
-    for m in g.from_to.finditer(cf):   # "từ 25% đến 35%": one target, a range
+    for m in g.from_to.finditer(cf) if percent else ():   # "từ 25% đến 35%": one target, a range
         lo, hi = start + m.start(1), start + m.end()
         found = [n for n in found if not (lo <= n.start < hi)]
         found.append(Quantity(lo, hi, value(m.group(1)), value(m.group(2)), "%"))
-    for m in g.range_first.finditer(cf):
+    for m in g.range_first.finditer(cf) if g.may("range_first", cf) else ():
         if any(n.start <= start + m.start() < n.end for n in found):
             continue
         found = [n for n in found if not (start + m.start() <= n.start < start + m.end())]
         found.append(Quantity(start + m.start(), start + m.end(), value(m.group(1)), value(m.group(2)), "%"))
-    for m in g.points.finditer(cf):
+    for m in g.points.finditer(cf) if g.may("points", cf) else ():
         if not _taken(found, start + m.start(1)):
             found.append(Quantity(start + m.start(1), start + m.end(), value(m.group(1)), None, "count"))
     for m in g.rank.finditer(cf):

@@ -15,10 +15,13 @@ from ..agencies import Mention, find_mentions
 from ..annotate import Annotation, annotate
 from ..ingest import SourceText
 from ..model import Deadline, Span
-from ..segment import clauses, strip
+from ..segment import clauses, sentences, strip
 from ..structure import Node, parse
 from ..text import fold_aligned
+from .numbers import Quantity, quantities
 
+# The cue categories `find_mentions` reads a span's bodies from (with the document's annotation).
+_NAME_CUES = ("agency", "agency_head", "short_form")
 _QUOTE_EDGE = " \t\r\n,;:.-–+*•|#(\u00a0"
 
 
@@ -36,7 +39,8 @@ class Page:
     def of(cls, source: SourceText, doc_id: str) -> Page:
         view = source.view or source.text
         folded = fold_aligned(view)   # once per document: every reader works on this
-        return cls(doc_id, source.text, view, folded, annotate(view, folded), parse(view, source.text))
+        return cls(doc_id, source.text, view, folded, annotate(view, folded),
+                   parse(view, source.text, folded))
 
     def span(self, s: int, e: int, edge: str = _QUOTE_EDGE) -> Span:
         """A fact's source span: trimmed on the view, the quote cut verbatim from the text."""
@@ -51,11 +55,23 @@ class Page:
 
     def mentions(self, s: int, e: int) -> list[Mention]:
         """The bodies named in view[s:e] (the readers and the review ask for the same spans: kept)."""
+        if not self.ann.starts_in(_NAME_CUES, s, e):
+            return []   # nothing find_mentions could start from: no name, head word or short form
         return self._kept(("mentions", s, e), lambda: find_mentions(self.view, s, e, self.ann))
 
     def clauses(self, s: int, e: int) -> list[tuple[int, int]]:
         """The clauses of view[s:e] (`kg.segment.clauses`), kept for the next reader that asks."""
         return self._kept(("clauses", s, e), lambda: clauses(self.view, s, e, self.folded))
+
+    def sentences(self, s: int, e: int) -> list[tuple[int, int]]:
+        """The sentences of view[s:e] (`kg.segment.sentences`), kept for the next reader that asks."""
+        return self._kept(("sentences", s, e), lambda: sentences(self.view, s, e))
+
+    def quantities(self, s: int, e: int, counts: bool = False) -> list[Quantity]:
+        """Target-like numbers of folded[s:e] (`numbers.quantities`), kept: the target reader and the
+        review ask about the same clauses.  Without `counts`, the same minus the counts."""
+        found = self._kept(("quantities", s, e), lambda: quantities(self.folded, s, e, counts=True))
+        return found if counts else [q for q in found if not q.counted]
 
     def _kept(self, key: tuple, compute):
         """The answer to a question about this document, computed once; each caller gets its own list."""

@@ -15,15 +15,15 @@ import re
 from functools import lru_cache
 
 from ..model import Result
-from ..segment import sentences
 from ..structure import Node
 from .areas import keyword_area
 from .context import NodeContext, grammar
-from .numbers import comparator, quantities
+from .numbers import comparator
 from .page import DocState, Page
 from .targets import _metric
 
 _UNITS = ("%", "rank", "points")
+_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=1)
@@ -43,11 +43,13 @@ def read_results(page: Page, node: Node, ctx: NodeContext, state: DocState, doc_
     folded, view = page.folded, page.view
     in_results = ctx.section == "results"
     out: list[Result] = []
-    for ss, se in sentences(view, start, end):
+    for ss, se in page.sentences(start, end):
+        if not _DIGIT.search(folded, ss, se):
+            continue   # no number, no result
         sf = folded[ss:se]
         if not (in_results or g.past.search(sf)) or g.forward.search(sf):
             continue
-        numbers = [q for q in quantities(folded, ss, se) if q.unit in _UNITS]
+        numbers = [q for q in page.quantities(ss, se) if q.unit in _UNITS]
         if not numbers:
             continue
         years = [(m.start() + ss, int(m.group(1))) for m in _year().finditer(sf)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..annotate import match_key
+from ..annotate import folded_key, match_key
 from ..lexicon import lexicon
 from ..model import Duty, Ownership, Target
 from ..segment import split_at
@@ -45,16 +45,29 @@ def _headers() -> list[tuple[str, str]]:
     return sorted(out, key=lambda kv: -len(kv[0]))
 
 
-def _column_kind(cell: str) -> str | None:
-    key = match_key(cell)
+@lru_cache(maxsize=1)
+def _header_lookup() -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Where each header word first stands in `_headers()`, and the lead words (found anywhere in a cell)."""
+    first: dict[str, int] = {}
+    for i, (word, _) in enumerate(_headers()):
+        first.setdefault(word, i)
+    return first, [(i, word) for i, (word, kind) in enumerate(_headers()) if kind == "lead"]
+
+
+def _column_kind(key: str) -> str | None:
+    """The kind of the first header word (longest first) that is the cell's key (`match_key`), starts it
+    (a whole word), or, for a lead column, occurs in it."""
     if not key or len(key) > 60:
         return None
     if _YEAR_CELL.match(key):
         return "year"
-    for word, kind in _headers():
-        if key == word or key.startswith(word + " ") or (kind == "lead" and word in key):
-            return kind
-    return None
+    first, leads = _header_lookup()
+    starts = [key] + [key[:m.start()] for m in _SPACE.finditer(key)]
+    found = [first[p] for p in starts if p in first] + [i for i, word in leads if word in key]
+    return _headers()[min(found)][1] if found else None
+
+
+_SPACE = re.compile(" ")
 
 
 class TableReader:
@@ -85,7 +98,8 @@ class TableReader:
 
     # -- header and section rows ----------------------------------------------------
     def _header(self, cells: list[tuple[int, int]]) -> TableHeader | None:
-        kinds = [_column_kind(self.page.view[s:e]) for s, e in cells]
+        keys = [folded_key(self.page.folded[s:e]) for s, e in cells]
+        kinds = [_column_kind(key) for key in keys]
         named = [k for k in kinds if k]
         if len(named) < 2 or not ({"task", "indicator"} & set(named)):
             return None
@@ -94,10 +108,10 @@ class TableReader:
         columns: dict[str, int] = {}
         years: dict[int, int] = {}
         for i, k in enumerate(kinds):
-            if k == "lead" and "chu tri" in match_key(self.page.view[cells[i][0]:cells[i][1]]):
+            if k == "lead" and "chu tri" in keys[i]:
                 columns["lead"] = i   # "Cơ quan chủ trì" over "Người đứng đầu chịu trách nhiệm"
             if k == "year":
-                m = _YEAR_CELL.match(match_key(self.page.view[cells[i][0]:cells[i][1]]))
+                m = _YEAR_CELL.match(keys[i])
                 if m:
                     years[i] = int(m.group(1))
             elif k and k not in columns:

@@ -15,11 +15,10 @@ from functools import lru_cache
 
 from ..lexicon import lexicon
 from ..model import Target
-from ..segment import sentences
 from ..structure import Node
 from .areas import keyword_area, strong_area
 from .context import NodeContext, deadline_years, grammar
-from .numbers import Quantity, comparator, quantities
+from .numbers import Quantity, comparator
 from .page import DocState, Page
 
 _SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
@@ -50,7 +49,7 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
     start, end = node.body_start, node.end
     if end <= start:
         return []
-    folded, view = page.folded, page.view
+    folded = page.folded
     in_targets = ctx.section == "targets"
     par_fold = folded[start:end]
     if g.continuation.match(par_fold) and state.prev_forward is not None:
@@ -68,27 +67,26 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
         if first_years else par_year
     state.prev_forward, state.prev_year = par_forward, lead_year
     out: list[Target] = []
-    sents = sentences(view, start, end)
-    past_sentences = [] if in_targets else [(s, e) for s, e in sents if g.past.search(folded[s:e])]
-    elaborations = [(s, e) for s, e in sents if _patterns()["elaboration"].match(folded[s:e])]
     forward = in_targets or par_forward
-    # counts ("61 thủ tục", "ít nhất 20 tập dữ liệu") only in a goal's own words: a targets section or a
-    # clause with its own forward cue
-    found = {(cs, ce): _numbers(folded, cs, ce, in_targets or bool(g.forward.search(folded, cs, ce)))
-             for cs, ce in spans}
+    found = {(cs, ce): _numbers(page, cs, ce, in_targets) for cs, ce in spans}
     numeric = [span for span, numbers in found.items() if numbers]
+    past: list[tuple[int, int]] | None = None   # the sentences about the past, read when a clause asks
     for cs, ce in spans:
-        cf = folded[cs:ce]
         numbers = found[(cs, ce)]
-        past = any(s <= cs < e for s, e in past_sentences)
+        goal = forward if numbers else in_targets or (forward and level_year)
+        if not goal:
+            continue   # a number not stated as a goal; words that are no dated goal
+        if past is None:
+            past = [] if in_targets else [(s, e) for s, e in page.sentences(start, end) if g.past.search(folded[s:e])]
+        if any(s <= cs < e for s, e in past):
+            continue
         if numbers:
-            if past or not forward:
-                continue
             out.extend(_numeric_targets(page, node, cs, ce, numbers, ctx, lead_year, state))
-        elif (in_targets or (forward and level_year)) and not past and not _governs(node):
-            if any(s <= cs < e for s, e in elaborations) or _sets_up_a_dated_number(folded, cs, numeric, sents):
+        elif not _governs(node):
+            sents = page.sentences(start, end)
+            if _elaborates(folded, cs, sents) or _sets_up_a_dated_number(folded, cs, numeric, sents):
                 continue
-            t = _level_target(page, cf, cs, ce, ctx, level_year, in_targets, state)
+            t = _level_target(page, folded[cs:ce], cs, ce, ctx, level_year, in_targets, state)
             if t is not None:
                 out.append(t)
     return with_subjects(node, out)
@@ -99,13 +97,23 @@ def _governs(node: Node) -> bool:
     return node.kind == "caps" or (bool(node.children) and (node.is_heading or node.bold))
 
 
-def _numbers(folded: str, cs: int, ce: int, forward: bool) -> list[Quantity]:
-    """Target-like numbers of a clause; a count only in a goal's own clause or right after a comparator
+def _elaborates(folded: str, cs: int, sents: list[tuple[int, int]]) -> bool:
+    """The clause stands in a sentence that elaborates on the one before ("Cụ thể: ...")."""
+    return any(s <= cs < e and _patterns()["elaboration"].match(folded[s:e]) for s, e in sents)
+
+
+def _numbers(page: Page, cs: int, ce: int, in_targets: bool) -> list[Quantity]:
+    """Target-like numbers of a clause; a count ("61 thủ tục", "ít nhất 20 tập dữ liệu") only in a goal's
+    own words (a targets section or a clause with its own forward cue) or right after a comparator
     ("không quá 1 lần", "ít nhất 3 tổ chức")."""
-    found = quantities(folded, cs, ce, counts=True)
+    folded = page.folded
+    found = page.quantities(cs, ce, counts=True)
     blocked = _patterns()["not_target"]
     out = []
+    forward: bool | None = None   # the clause's own forward cue, read when a count asks
     for q in found:
+        if q.counted and forward is None:
+            forward = in_targets or bool(grammar().forward.search(folded, cs, ce))
         if q.counted and not forward and comparator(folded[max(cs, q.start - 30):q.start], "", "count") \
                 not in (">=", "<=", ">", "<"):
             continue
