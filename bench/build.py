@@ -18,7 +18,7 @@ of each province (408, 1,020, 2,006 and 3,400 documents), and the rebuild after 
 document of the 3,400 as a median of --repeat runs (mark: under 3 s; memory mark: within ±20 %
 of the smallest from 408 to 3,400 documents).  Timings are medians of --repeat runs (the machine
 is shared); peak memory does not depend on the load.  The time a build spends computing the
-statuses (kg.status.status), and its peak memory before that, are shown apart.
+statuses (kg.status.record_statuses), and its peak memory before that, are shown apart.
 """
 from __future__ import annotations
 
@@ -69,13 +69,16 @@ class _Sampler(threading.Thread):
 
 def _run_build(corpus: Path, out: Path, workers: int | None) -> Run:
     """A build in a fresh process: its time, peak memory (all of it, and before the statuses) and
-    the time it spent computing the statuses (kg.status.status)."""
+    the time it spent computing the statuses (kg.status.record_statuses)."""
     timing = out.with_name(out.name + ".status-timing")
-    code = ("import json, time; import kg.pipeline as P; real = P.status; spent = [0.0, 0.0]\n"
+    code = ("import json, time; import kg.pipeline as P; real = P.record_statuses; spent = [0.0, 0.0]\n"
             "def timed(*a, **k):\n"
-            "    spent[1] = spent[1] or time.time(); t = time.perf_counter()\n"
-            "    r = real(*a, **k); spent[0] += time.perf_counter() - t; return r\n"
-            "P.status = timed\n"
+            "    spent[1] = spent[1] or time.time(); chunks = real(*a, **k)\n"
+            "    while True:\n"
+            "        t = time.perf_counter(); chunk = next(chunks, None); spent[0] += time.perf_counter() - t\n"
+            "        if chunk is None: return\n"
+            "        yield chunk\n"
+            "P.record_statuses = timed\n"
             f"P.build([{str(corpus)!r}], {str(out)!r}, skip_invalid=True, keep_documents=False, workers={workers!r})\n"
             f"open({str(timing)!r}, 'w').write(json.dumps(spent))\n")
     t = time.perf_counter()

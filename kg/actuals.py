@@ -158,7 +158,7 @@ def import_actuals(store_dir: str | Path, csv_path: str | Path) -> int:
     record_change(kg, actuals=sorted(set(kg.info.get("actuals", [])) | {f"{name}.csv"}))
     del kg
     from .status import record_status
-    record_status(store_dir)
+    record_status(store_dir, datasets=[str(dataset_iri(name))])   # only the statuses its results can change
     return len(rows)
 
 

@@ -39,6 +39,7 @@ from .graph import (
     SHARED_GRAPH,
     Triples,
     doc_graph_iri,
+    doc_iri,
     document_graph,
     gazetteer_graph,
     indicator_graph,
@@ -49,7 +50,7 @@ from .graph import (
 from .ingest import SUPPORTED_SUFFIXES, read_source
 from .model import Document
 from .resources import ontology_text
-from .status import STATUS_GRAPH_NAME, status, status_graph
+from .status import STATUS_GRAPH_NAME, record_statuses
 from .store import MARKER, StoreWriter, clean_stale, open_store
 from .vocab import ID
 
@@ -557,6 +558,9 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
         today = dt.date.today().isoformat()
         statuses_kept = store.updating and built == before and len(built) == len(summaries) \
             and before_info.get("status_as_of") == today
+        # else, with the same readers: the statuses recorded today are kept and only those the changed
+        # documents can reach are judged again (kg.status.record_statuses)
+        statuses_refreshed = False
         extra = {actuals_graph_iri(Path(n).stem): g for n, _, g in carried}
         if store.updating:
             # ontology, gazetteer, indicators, reorganisation and imported results: as they were,
@@ -565,9 +569,11 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
             fixed = {str(g) for g in (ONTOLOGY_GRAPH, GAZETTEER_GRAPH, INDICATOR_GRAPH, REORGANISATION_GRAPH, *extra)}
             fixed_kept = before_reader == reader_version() and fixed <= set(present)
             built_graphs = {str(doc_graph_iri(i)) for i in built}
+            statuses_refreshed = not statuses_kept and fixed_kept and statuses in present \
+                and before_info.get("status_as_of") == today
             store.remove_graphs([*(same - built_graphs), *(
                 g for g in present if not g.startswith(docs) and g != str(SHARED_GRAPH)
-                and not (fixed_kept and g in fixed) and not (statuses_kept and g == statuses))])
+                and not (fixed_kept and g in fixed) and not ((statuses_kept or statuses_refreshed) and g == statuses))])
             store.replace_graph(str(SHARED_GRAPH), shared.nquads())
             if not fixed_kept:
                 store.add(_nquads_of_shared([], extra))
@@ -586,14 +592,19 @@ def build(corpus: Iterable[str | Path], out: str | Path, skip_invalid: bool = Fa
             # the statuses as of today (what `kg status` records), in the store before it is swapped in
             try:
                 as_of = dt.date.fromisoformat(today)
-                rows = status(store.opened(info), as_of=as_of)
-                store.add(nquads(status_graph(rows, as_of), ID[STATUS_GRAPH_NAME]).encode("utf-8"))
+                written = [str(doc_iri(i)) for i in built if str(doc_graph_iri(i)) not in same] \
+                    if statuses_refreshed else None
+                previous = open_store(out) if statuses_refreshed else None
+                for chunk in record_statuses(store.opened(info), as_of, written, previous):
+                    store.add(chunk)
+                del previous
                 info["status_as_of"] = today
             except KGError:
                 raise
             except Exception as e:   # the store is built; its statuses can be recorded again (kg status)
                 if os.environ.get(DEBUG):
                     raise
+                store.remove_graphs([statuses])   # none rather than some
                 warnings.append(f"statuses were not recorded ({type(e).__name__}: {one_line(e)}); run kg status "
                                 "to see them, KG_DEBUG=1 for the details")
         kept = {f"{ACTUALS_FOLDER}/{name}": data for name, data, _ in carried}

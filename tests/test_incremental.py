@@ -128,8 +128,8 @@ def test_a_rebuild_with_nothing_changed_keeps_the_statuses_recorded_today(tmp_pa
     out = tmp_path / "store"
     build([CORPUS], out, keep_documents=False)
     calls: list[object] = []
-    real = pipeline.status
-    monkeypatch.setattr(pipeline, "status", lambda kg, **kw: (calls.append(kg), real(kg, **kw))[1])
+    real = pipeline.record_statuses
+    monkeypatch.setattr(pipeline, "record_statuses", lambda kg, *a: (calls.append(a), real(kg, *a))[1])
     before = _all_quads(out)
     build([CORPUS], out, keep_documents=False)
     assert calls == [] and _all_quads(out) == before
