@@ -71,7 +71,7 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
     g = gazetteer()
     found: list[Mention] = []
     pos = -1
-    for c in sorted(cues, key=lambda c: (c.start, -c.end)):
+    for c in cues:   # in order of start, longest first
         if c.start < pos or c.value is None:
             continue
         s, e = c.start + offset, c.end + offset
@@ -90,8 +90,8 @@ def find_mentions(text: str, start: int = 0, end: int | None = None, ann: Annota
     for h in heads:
         s = h.start + offset
         surface = text[s:h.end + offset]
-        if any(a <= s < b for a, b in taken) or not surface[:1].isupper() or (surface.isupper() and len(surface) > 1) \
-                or _tone_key(surface) not in _head_words():
+        if not surface[:1].isupper() or (surface.isupper() and len(surface) > 1) \
+                or _tone_key(surface) not in _head_words() or any(a <= s < b for a, b in taken):
             continue   # a head word as written ("Sở", "Báo"): not "Sổ", "Bảo", nor inside a title ("BÁO CÁO")
         listed = _head_list(text, surface, h.end + offset, end, h.value or "Generic")
         if listed:   # "Giám đốc các Sở: Tư pháp, Nội vụ", "Các Cục: Di sản văn hóa, Bản quyền tác giả"
@@ -177,8 +177,11 @@ def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: l
                 _unknown_name_end(text, c.end, end, False) > 0):
             continue
         head = fold(text[c.start:c.end]) + " "
-        last = next((m for m in reversed(ann.all("agency")) if m.end <= c.start and m.value is not None
-                     and _folded_name(m.value).startswith(head)), None)
+        named = ann.memo.get(("named", head))   # where, among the document's names, those with this head word are
+        if named is None:
+            named = ann.memo[("named", head)] = [i for i, m in enumerate(ann.all("agency")) if m.value is not None
+                                                 and _folded_name(m.value).startswith(head)]
+        last = next(ann.ending_by("agency", c.start, named), None)
         if last is not None and last.value is not None:
             extra.append(Mention(gazetteer()[last.value], c.start, c.end, text[c.start:c.end]))
     return sorted(found + extra, key=lambda m: m.start) if extra else found
@@ -228,6 +231,7 @@ def _unknown_name_end(text: str, pos: int, end: int, multiword_head: bool) -> in
     return out if n else -1
 
 
+@lru_cache(maxsize=4096)
 def _tone_key(word: str) -> str:
     """Lower case, tone placement unified (Uỷ/Ủy), diacritics kept: "Sở" and "Sổ" differ."""
     import unicodedata

@@ -10,8 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import overload
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import BNode, Graph, Literal, URIRef, namespace
 from rdflib.term import Node
 
 from .abbreviations import search_key
@@ -25,6 +24,7 @@ from .vocab import (
     ID,
     OA,
     QB,
+    Terms,
     agency_type_iri,
     area_iri,
     comparator_iri,
@@ -35,6 +35,11 @@ from .vocab import (
     scope_iri,
     unit_iri,
 )
+
+# rdflib's namespaces, each term looked up once (a graph names them on every triple)
+DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD = (Terms(n) for n in (namespace.DCTERMS, namespace.ORG, namespace.PROV,
+                                                              namespace.RDF, namespace.RDFS, namespace.SKOS,
+                                                              namespace.XSD))
 
 ONTOLOGY_GRAPH = ID["graph/ontology"]
 GAZETTEER_GRAPH = ID["graph/gazetteer"]
@@ -196,7 +201,15 @@ def nquads(triples: Iterable[Triple], graph: URIRef | None) -> str:
     """The triples as N-Quads lines in `graph` (None: N-Triples), written as rdflib's N-Triples
     serialiser writes them."""
     g = f" <{graph}> .\n" if graph is not None else " .\n"
-    return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)}{g}" for s, p, o in triples)
+    written: dict[Node, str] = {}   # IRIs and blank nodes (named again and again) as written the first time
+    known = written.get
+    lines = []
+    for s, p, o in triples:
+        a = known(s) or written.setdefault(s, _nt(s))
+        b = known(p) or written.setdefault(p, _nt(p))
+        c = _nt(o) if isinstance(o, Literal) else known(o) or written.setdefault(o, _nt(o))
+        lines.append(f"{a} {b} {c}{g}")
+    return "".join(lines)
 
 
 _NOT_IN_IRI = re.compile(r'[<>" {}|\\^`]')

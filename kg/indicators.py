@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick
+
 from .abbreviations import search_key, search_words
 from .lexicon import lexicon, load_toml
 from .model import AREAS, COMPARATORS, SCOPE_SUFFIX, Measure, Result, Target
@@ -107,6 +109,16 @@ def _phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(sorted(pairs, key=lambda p: (-_length(p[0]), p[1])))
 
 
+@lru_cache(maxsize=1)
+def _first_parts() -> ahocorasick.Automaton:
+    """The first part of every phrase, found in one pass (a key holds few of them)."""
+    automaton = ahocorasick.Automaton()
+    for parts, _ in _phrases():
+        automaton.add_word(parts[0], parts[0])
+    automaton.make_automaton()
+    return automaton
+
+
 def _length(parts: tuple[str, ...]) -> int:
     return sum(len(p.strip()) for p in parts)
 
@@ -129,9 +141,10 @@ def find_indicator(text: str) -> tuple[Indicator, str] | None:
     "nhóm chỉ số số hóa hồ sơ" of the Bộ chỉ số names the Bộ chỉ số too); then the longest phrase wins.
     """
     key = search_key(text)
+    present = {part for _, part in _first_parts().iter(key)}   # the phrases' first parts found in the key
     found: dict[str, tuple[str, ...]] = {}
     for parts, ind in _phrases():
-        if ind not in found and parts[0] in key and _occurs(parts, key):
+        if parts[0] in present and ind not in found and _occurs(parts, key):
             found[ind] = parts
     if not found:
         return None

@@ -283,13 +283,22 @@ def _clusters() -> re.Pattern[str]:
 def _cut_boilerplate(text: str) -> tuple[str, tuple[str, ...]]:
     """Cut the comments / share / related-news tail of a scraped page (in the second half only)."""
     half = len(text) // 2
-    at = max(half - 1, 0)   # the character before the half tells whether a line starts there
+    if half == 0:
+        return text, ()   # one character: no tail to cut
+    at = half - 1   # the character before the half tells whether a line starts there
     folded = fold_aligned(text[at:])
-    tail = re.compile(r"^[\s*#|>_]*" + lexicon().alternation("boilerplate_tail"), re.MULTILINE)
-    for m in tail.finditer(folded, half - at):
-        cut = at + m.start()
-        return text[:cut].rstrip(), (f"dropped {len(text) - cut} characters of website boilerplate",)
-    return text, ()
+    # a line (from the half on) that opens with a tail phrase, written from the line break before it so
+    # the search skips from one line break to the next; the tail starts after that break
+    m = _boilerplate_tail().search(folded)
+    if m is None:
+        return text, ()
+    cut = at + m.start() + 1
+    return text[:cut].rstrip(), (f"dropped {len(text) - cut} characters of website boilerplate",)
+
+
+@lru_cache(maxsize=1)
+def _boilerplate_tail() -> re.Pattern[str]:
+    return re.compile(r"\n[\s*#|>_]*" + lexicon().alternation("boilerplate_tail"))
 
 
 class _HTMLText(html.parser.HTMLParser):

@@ -24,6 +24,12 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("dot", re.compile(r"([•●▪◦·✓➢❖►])\s*")),
 ]
 BULLETS = ("dash", "plus", "star", "dot")
+# The markers as one pattern, tried in the same order (an alternation takes the first that matches, as the
+# loop over MARKERS would): one regex call per line instead of one per kind.  Each kind is a named group,
+# the one that closes last, so `lastgroup` names the kind; `_LABEL` holds the groups of its own pattern.
+_ANY = re.compile("|".join(f"(?P<{kind}>{pattern.pattern})" for kind, pattern in MARKERS))
+_LABEL = {kind: range(_ANY.groupindex[kind] + 1, _ANY.groupindex[kind] + 1 + pattern.groups)
+          for kind, pattern in MARKERS}
 
 
 @dataclass(frozen=True)
@@ -35,15 +41,18 @@ class Marker:
 
 def marker_of(line: str) -> Marker | None:
     """The marker a line opens with (the line starts at its first non-space character)."""
-    for kind, pattern in MARKERS:
-        m = pattern.match(line)
-        if m is None:
-            continue
-        if kind in BULLETS and m.end() >= len(line.rstrip()):
-            return None
-        if kind == "num" and re.match(r"\d{1,2}\.\d{3}", line):
-            return None   # "1.500 hồ sơ": a number, not an item
-        if kind == "dash" and re.match(r"[-–−]\d", line):
-            return None   # "-5" is a negative number
-        return Marker(kind, next(g for g in m.groups() if g is not None), m.end())
-    return None
+    m = _ANY.match(line)
+    if m is None:
+        return None
+    kind = m.lastgroup or ""
+    if kind in BULLETS and m.end() >= len(line.rstrip()):
+        return None
+    if kind == "num" and _THOUSANDS.match(line):
+        return None   # "1.500 hồ sơ": a number, not an item
+    if kind == "dash" and _NEGATIVE.match(line):
+        return None   # "-5" is a negative number
+    return Marker(kind, next(g for g in map(m.group, _LABEL[kind]) if g is not None), m.end())
+
+
+_THOUSANDS = re.compile(r"\d{1,2}\.\d{3}")
+_NEGATIVE = re.compile(r"[-–−]\d")

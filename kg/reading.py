@@ -169,10 +169,10 @@ def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: l
     stripped = [line.strip() for line in lines]
     breaks = blank = 0
     lengths = []
-    for i in range(n - 1):
-        if stripped[i] and not in_table[i]:
-            lengths.append(len(stripped[i]))
-            if stripped[i + 1]:
+    for (line, after), tabled in zip(pairwise(stripped), in_table[:-1], strict=True):
+        if line and not tabled:
+            lengths.append(len(line))
+            if after:
                 breaks += 1
             else:
                 blank += 1
@@ -180,11 +180,10 @@ def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: l
     width = lengths[int(len(lengths) * 0.9)] if lengths else 0
     wrapped = width <= 120
     blank_style = blank >= 0.2 * (breaks + blank) and blank >= 3 and wrapped
-    for i in range(n - 1):
-        if joins[i] or in_table[i] or in_table[i + 1] or rules[i] or rules[i + 1]:
+    for i, (prev, nxt) in enumerate(pairwise(stripped)):
+        if not prev or not nxt or joins[i] or in_table[i] or in_table[i + 1] or rules[i] or rules[i + 1]:
             continue
-        prev, nxt = stripped[i], stripped[i + 1]
-        if not prev or not nxt or _is_row(prev) or _is_row(nxt):
+        if _is_row(prev) or _is_row(nxt):
             continue
         if raw[i].endswith("  ") and not raw[i].rstrip().endswith(("**", "__")):
             continue   # a markdown line break
@@ -193,8 +192,9 @@ def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: l
     # A wrap across blank lines: "... tổ chức đối\n\nvới sự phục vụ ..." (the next line starts in lower case).
     for i in range(n - 2):
         prev = stripped[i]
-        if not prev or in_table[i] or rules[i] or _is_row(prev) or prev[-1] in ".:!?;" or prev.isupper():
-            continue
+        if not prev or stripped[i + 1] or in_table[i] or rules[i] or _is_row(prev) or prev[-1] in ".:!?;" \
+                or prev.isupper():
+            continue   # (a line followed by another, not by a blank one: no wrap across blank lines there)
         j = i + 1
         while j < n and j <= i + 3 and not stripped[j]:
             j += 1

@@ -85,6 +85,8 @@ def _cells(view: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def _bold(text: str, s: int, e: int) -> bool:
+    if text.find("**", s, e) < 0:
+        return False   # most lines: no bold at all
     line = text[s:e].strip()
     return len(line) > 4 and line.startswith("**") and line.rstrip(".:").endswith("**") and line.count("**") <= 4
 

@@ -9,14 +9,45 @@ number opens an implicit section (its lost heading).  Every node keeps its span 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
+from typing import Any, Generic, TypeVar, overload
 
 from .segment import Paragraph, paragraphs
 from .text import fold_aligned
 
 _ORDINALS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """A property computed once per node, on first use, and then read as a plain attribute (what
+    `functools.cached_property` does, without the lock it takes on Python 3.11: a document's
+    readers ask tens of thousands of nodes)."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, node: None, owner: type | None = None) -> _once[_T]: ...
+
+    @overload
+    def __get__(self, node: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, node: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if node is None:
+            return self
+        found = node.__dict__[self.name] = self.compute(node)
+        return found
 
 
 @dataclass
@@ -37,18 +68,18 @@ class Node:
     bold: bool = False                        # written in bold as a whole: a heading
     folded: str | None = field(default=None, repr=False)   # `text` folded, when the parser had the folded view
 
-    @cached_property
+    @_once
     def body(self) -> str:
         return self.text[self.body_start - self.start:]
 
-    @cached_property
+    @_once
     def folded_body(self) -> str:
         """The body folded (`fold_aligned`), computed once: heading rules ask for it again and again."""
         if self.folded is not None:
             return self.folded[self.body_start - self.start:]
         return fold_aligned(self.body)
 
-    @cached_property
+    @_once
     def is_heading(self) -> bool:
         """Short, not a sentence: a title that governs what follows."""
         body = self.body.strip().rstrip("*").strip()
@@ -60,7 +91,7 @@ class Node:
             return False
         return "." not in body.rstrip(".")[-120:] or self.kind in ("caps",)
 
-    @cached_property
+    @_once
     def is_intro(self) -> bool:
         return self.body.strip().rstrip("*").strip().endswith(":")
 
@@ -97,9 +128,7 @@ def _classify(view: str, p: Paragraph) -> Node:
     if p.is_row:
         return Node("row", "", p.start, p.end, p.start, depth_key="row", text=body, cells=p.cells)
     if p.marker is None:
-        letters = list(filter(str.isalpha, body)) if len(body) < 250 else []
-        caps = len(letters) >= 4 and sum(map(str.isupper, letters)) / len(letters) > 0.8
-        kind = "caps" if caps else "para"
+        kind = "caps" if len(body) < 250 and _mostly_capitals(body) else "para"
         return Node(kind, "", p.start, p.end, p.start, depth_key=kind, text=body, bold=p.bold)
     kind, label = p.marker.kind, p.marker.label
     ordinal, depth_key = 0, kind
@@ -118,6 +147,22 @@ def _classify(view: str, p: Paragraph) -> Node:
         ordinal = _roman(label) if re.fullmatch(r"[IVX]+", label) else (int(label) if label.isdigit() else 0)
     return Node(kind, label, p.start, p.end, p.body_start, ordinal=ordinal, depth_key=depth_key, text=body,
                 bold=p.bold)
+
+
+def _mostly_capitals(body: str) -> bool:
+    """At least four letters, more than 80 % of them capitals ("KẾ HOẠCH", "I. MỤC TIÊU")."""
+    cases = body.translate(_letter_cases())   # each letter as "U" (a capital) or "l", the rest dropped
+    letters, capitals = len(cases), cases.count("U")
+    if letters != capitals + cases.count("l"):   # a character beyond the table: count one by one
+        found = list(filter(str.isalpha, body))
+        letters, capitals = len(found), sum(map(str.isupper, found))
+    return letters >= 4 and capitals / letters > 0.8
+
+
+@lru_cache(maxsize=1)
+def _letter_cases() -> tuple[str | None, ...]:
+    """Latin, Vietnamese, Greek, Cyrillic and the punctuation after them (up to U+2100)."""
+    return tuple(("U" if c.isupper() else "l") if c.isalpha() else None for c in map(chr, range(0x2100)))
 
 
 def _roman(label: str) -> int:

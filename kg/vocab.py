@@ -4,18 +4,21 @@ from __future__ import annotations
 from functools import cache
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
+from rdflib.namespace import DefinedNamespace, DefinedNamespaceMeta
 
 from .model import CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
 
 
 class _Namespace(Namespace):
-    """A Namespace whose named terms (``OA.exact``) are made once: a graph names them on every triple."""
+    """A Namespace whose named terms (``OA.exact``) are made once, and then kept on it: a graph names
+    them on every triple."""
 
     def __getattr__(self, name: str) -> URIRef:
         if name.startswith("__"):
             raise AttributeError(name)
-        return _term(self, name)
+        term = _term(self, name)
+        object.__setattr__(self, name, term)
+        return term
 
 
 @cache
@@ -29,7 +32,32 @@ ID = _Namespace("https://w3id.org/cchc-kg/id/")
 QB = _Namespace("http://purl.org/linked-data/cube#")
 
 
-class CCHC(DefinedNamespace):
+class _TermsKept(DefinedNamespaceMeta):
+    """A closed namespace whose terms, once looked up (and checked), are kept on the class: the graph
+    of a document names them on every triple, and a DefinedNamespace checks every lookup."""
+
+    def __getattr__(cls, name: str):
+        term = super().__getattr__(name)
+        if not name.startswith("_") and isinstance(term, URIRef):
+            type.__setattr__(cls, name, term)
+        return term
+
+
+class Terms:
+    """The terms of one of rdflib's namespaces (``Terms(RDF).type``), each looked up once."""
+
+    def __init__(self, namespace: type[DefinedNamespace]) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term: URIRef = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+
+class CCHC(DefinedNamespace, metaclass=_TermsKept):
     """cchc-kg terms; a typo raises instead of minting a wrong IRI."""
 
     _fail = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..lexicon import lexicon
+from ..lexicon import lexicon, one_of, word_start
 from ..model import AREAS
 from ..text import fold
 
@@ -25,9 +25,16 @@ def _heading_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 
 @lru_cache(maxsize=1)
+def _heading_pattern() -> re.Pattern[str]:
+    """The area heading patterns as one, each area a group: matched at the start, an alternation takes the
+    first area whose pattern matches there, as trying them in turn would (one regex call per heading)."""
+    return re.compile("|".join(f"(?P<a{i}>{p.pattern})" for i, (_, p) in enumerate(_heading_patterns())))
+
+
+@lru_cache(maxsize=1)
 def _keyword_patterns() -> list[tuple[str, re.Pattern[str], re.Pattern[str]]]:
     lex = lexicon()
-    return [(a, re.compile(r"\b" + lex.alternation("area_keyword", a) + r"\b"),
+    return [(a, re.compile(one_of(word_start([p + r"\b" for p in lex.phrases("area_keyword", a)]))),
              re.compile(lex.alternation("area_name", a))) for a in _AREAS]
 
 
@@ -44,10 +51,8 @@ def folded_heading_area(folded: str) -> str | None:
     """`heading_area` of a heading already folded (`kg.text.fold`)."""
     key = folded.strip(" :.*")
     key = _MARKER.sub("", key)
-    for area, pattern in _heading_patterns():
-        if pattern.match(key):
-            return area
-    return None
+    m = _heading_pattern().match(key)
+    return _AREAS[int(m.lastgroup[1:])] if m is not None and m.lastgroup else None
 
 
 @lru_cache(maxsize=4096)   # duties of one task share its text

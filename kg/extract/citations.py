@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ..model import Citation, Span
 
@@ -28,10 +29,29 @@ def kind_of(code: str) -> str | None:
     return _KIND_CODES.get(head)
 
 
+# What every DOC_NUMBER holds at most 10 characters after its start (1-4 digits, "/2018", a space): the
+# separator before its code, and the code's capital.
+_CODE = re.compile(r"[/-]\s?[A-ZĐ]")
+
+
+def numbers_in(view: str) -> Iterator[re.Match[str]]:
+    """`DOC_NUMBER.finditer(view)`, searched for only before a code: a text has far more digits than codes."""
+    pos = 0
+    for code in _CODE.finditer(view):
+        at = code.start()
+        if at < pos:
+            continue   # inside the number just read
+        m = DOC_NUMBER.search(view, max(pos, at - 10))   # a number before this code, if any, starts there or later
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+
+
 def read_citations(view: str, text: str, exclude: set[str]) -> list[Citation]:
     """Every instrument cited by number, once, in order (`view` is read, quotes come from `text`)."""
     seen: dict[str, Citation] = {}
-    for m in DOC_NUMBER.finditer(view):
+    for m in numbers_in(view):
         number = normalise(m)
         if number in exclude or number in seen:
             continue

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..lexicon import lexicon
+from ..lexicon import lexicon, not_after, one_of, word_start
 from ..structure import Node, heading_text
 from .areas import folded_heading_area
 
@@ -28,6 +28,7 @@ class Grammar:
     past: re.Pattern[str]
     continuation: re.Pattern[str]
     sections: tuple[tuple[str, re.Pattern[str]], ...]
+    any_section: re.Pattern[str]   # finds what one of `sections` finds, if any (most headings name none)
 
 
 @lru_cache(maxsize=1)
@@ -41,18 +42,22 @@ def grammar() -> Grammar:
         rf"|{lead}\s+(?:trong\s+|den\s+)?nam\s+(20\d\d)\b)"
     )
     year_block = re.compile(rf"^\s*[-+*•]?\s*(?:trong do,?\s*)?(?:den|toi)\s+(?:{mod}\s+)?nam\s+(20\d\d)\s*[:,]")
-    forward = re.compile(
-        rf"\b(?:{lex.alternation('forward')}|(?:den|toi|trong|truoc) (?:{mod} )?nam 20\d\d"
-        rf"|{lex.alternation('forward_with_number')}[^.;]{{0,40}}\d+(?:[.,]\d+)?\s*%)"
-    )
-    past = re.compile(rf"(?<![a-z]){lex.alternation('past')}(?![a-z])|\bqua \d+ nam\b")
+    # the cue words, a deadline year, or a percentage a word of commitment leads to, each after a word break
+    # (grouped by first letter, `one_of`: these run over every paragraph, sentence and clause)
+    forward = re.compile(one_of(word_start([
+        *lex.phrases("forward"),
+        *(rf"{w} (?:{mod} )?nam 20\d\d" for w in ("den", "toi", "trong", "truoc")),
+        *(rf"{p}[^.;]{{0,40}}\d+(?:[.,]\d+)?\s*%" for p in lex.phrases("forward_with_number"))])))
+    past = re.compile(one_of([*not_after([p + "(?![a-z])" for p in lex.phrases("past")], "[a-z]"),
+                              *word_start([r"qua \d+ nam\b"])]))
     sections = []
     for e in lex.of("section"):
         words = "|".join(re.escape(w) for w in sorted(e.folded, key=len, reverse=True))
         pattern = rf"^(?:{words})|(?:{words})$" if e.edge else rf"(?:{words})"
         sections.append((e.value or "", re.compile(pattern)))
-    return Grammar(deadline, year_block, re.compile(rf"\b{lex.alternation('annual')}\b"), forward, past,
-                   re.compile(rf"^\s*{lex.alternation('continuation')}\b"), tuple(sections))
+    annual = re.compile(one_of(word_start([p + r"\b" for p in lex.phrases("annual")])))
+    return Grammar(deadline, year_block, annual, forward, past, re.compile(rf"^\s*{lex.alternation('continuation')}\b"),
+                   tuple(sections), re.compile("|".join(p.pattern for _, p in sections)))
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,10 @@ def _own_section(n: Node) -> str | None:
     if not (n.is_heading or n.kind in ("roman", "caps", "part")):
         return None
     head = heading_text(n)[:120]
-    for kind, pattern in grammar().sections:
+    g = grammar()
+    if not g.any_section.search(head):
+        return None
+    for kind, pattern in g.sections:
         if pattern.search(head):
             return kind
     return None

@@ -52,7 +52,10 @@ def _subtree_ends(root: Node) -> dict[int, int]:
     """Where each node's subtree ends (by node id): the last end of the node and those below it."""
     ends: dict[int, int] = {}
     for node in reversed(list(root.walk())):   # children before their parent
-        ends[id(node)] = max([node.end, *(ends[id(c)] for c in node.children)])
+        end = node.end
+        for c in node.children:
+            end = max(end, ends[id(c)])
+        ends[id(node)] = end
     return ends
 
 

@@ -90,8 +90,11 @@ class DutyReader:
         pos = _skip_ws(f, pos, end)
         for _ in range(3):   # "Theo Kế hoạch, trước ngày 18/4/2025, Bộ Nội vụ chủ trì ..."
             m = g["lead_in"].match(f, pos, end) or g["phrase_lead_in"].match(f, pos, end)
-            if not m or not any(x.start == _skip_ws(f, m.end(), end) or _grammar()["title"].match(f, m.end(), end)
-                                or g["prefix"].match(f, m.end(), end) for x in mentions):
+            if not m or not mentions:
+                break
+            after = _skip_ws(f, m.end(), end)   # a body, or a title or requester before one, right after it
+            if not (g["title"].match(f, m.end(), end) or g["prefix"].match(f, m.end(), end)
+                    or any(x.start == after for x in mentions)):
                 break
             pos = m.end()
         m = g["prefix"].match(f, pos, end)
@@ -287,6 +290,7 @@ class DutyReader:
         subject: list[Mention] | None = None
         prev_role: str | None = None
         q_start = ss
+        past: bool | None = None   # whether the sentence tells of the past, read when a clause asks
         for cs, ce in self._clauses(ss, se, mentions):
             cm = [m for m in mentions if cs <= m.start < ce]
             sub = self.subject_at(cs, ce, cm) if cm else None
@@ -314,7 +318,9 @@ class DutyReader:
                             subject, pred = sub2
                             q_start = m.start
                             break
-            if not _grammar()["past"].search(f, ss, se):   # "X đã phối hợp với Y ...": a past result, no duty
+            if past is None:
+                past = bool(_grammar()["past"].search(f, ss, se))
+            if not past:   # "X đã phối hợp với Y ...": a past result, no duty
                 objects.extend(self._objects(cs, ce, cm, exclude=subject if pred is not None else None))
             if subject and pred is not None:
                 self.last_subject = subject

@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 
 from ..annotate import Annotation, annotate, provinces as _provinces
-from ..lexicon import lexicon
+from ..lexicon import lexicon, one_of
 from ..model import KINDS, Document
 from ..text import fold, fold_aligned
 from .citations import DOC_NUMBER, kind_of, normalise
@@ -25,7 +25,8 @@ _OWN_NUMBER = re.compile(r"(?:^|\|)\W*so\s*:?\s*(?=\d)", re.MULTILINE)
 _DATE_LINE = re.compile(r"(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s*(\d{1,2})\s+nam\s+(\d{4})"
                         r"|(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.MULTILINE)
 _ARTICLE_SIGNS = re.compile(r"(?:^|\n)\s*(?:nguon\s*:|you are currently viewing|\(con nua\)|bai \d+\s*:|theo\s+[^\n]{0,40}\.vn)")
-_ISSUED = re.compile(r"(?:da\s+)?ban hanh\s+(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s+)?")
+# ("đã" if it is there, as "(?:da\s+)?ban hanh" would take it, written so the search skips ahead to a "d" or "b")
+_ISSUED = re.compile(r"(?:da\s+ban hanh|ban hanh)\s+(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s+)?")
 _PERIOD = re.compile(r"giai doan\s+(20\d\d)\s*[-–]\s*(20\d\d)")
 _ISSUERS = re.compile(r"^[\W]*((?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|tinh uy|thanh uy|ban thuong vu|ban chap hanh|"
                       r"chu tich uy ban nhan dan)[^\n|]*?)\s*(?:\||$)", re.MULTILINE)
@@ -95,7 +96,8 @@ def read_metadata(doc: Document, view: str, ann: Annotation | None = None, folde
     doc.period = _period(fold(doc.title or "")) or _period(folded)
 
 
-_SITE_FIELD = re.compile(r"(so hieu|loai van ban|noi ban hanh|nguoi ky|ngay ban hanh)\s*:\s*[|\s]*([^|\n]{2,120})")
+_SITE_FIELD = re.compile(r"(" + one_of(["so hieu", "loai van ban", "noi ban hanh", "nguoi ky", "ngay ban hanh"]) +
+                         r")\s*:\s*[|\s]*([^|\n]{2,120})")
 
 
 def _site_fields(text: str, folded: str) -> dict[str, str]:

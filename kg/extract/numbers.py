@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..lexicon import lexicon
+from ..lexicon import lexicon, occurs_any
 
 NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
 # NUM not right after a digit, ".", "," or "/" (a number of its own, not the tail of one): the check sits
@@ -44,14 +44,15 @@ class NumberGrammar:
     after_le: re.Pattern[str]
     words: tuple[tuple[str, re.Pattern[str]], ...]
     not_comparator: re.Pattern[str]
-    # what a pattern cannot match without: one of these strings, or words of one of these cue categories
-    # (only where testing for them costs much less than the search)
-    needs: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    # what a pattern cannot match without: all the pieces of one of these phrases (strings, or the words
+    # of cue phrases: `Lexicon.pieces`), and then, if given, a match of the phrases themselves (only
+    # where testing for them costs much less than the search)
+    needs: dict[str, tuple[tuple[tuple[str, ...], ...], re.Pattern[str] | None]]
 
     def may(self, name: str, text: str) -> bool:
         """Whether the pattern `name` can match in `text` at all (a cheap test before its search)."""
-        strings, categories = self.needs[name]
-        return any(s in text for s in strings) or any(lexicon().could_occur(c, text) for c in categories)
+        pieces, phrases = self.needs[name]
+        return occurs_any(pieces, text) and (phrases is None or phrases.search(text) is not None)
 
 
 @lru_cache(maxsize=1)
@@ -92,8 +93,14 @@ def grammar() -> NumberGrammar:
         after_le=re.compile(rf"^\s*{lex.alternation('comparator_after', '<=')}"),
         words=tuple(words),
         not_comparator=re.compile(rf"\b{lex.alternation('not_comparator')}\b"),
-        needs={"percent": (("%",), ("percent_word",)), "from_to": (("%",), ("percent_word",)),
-               "range_first": (("%",), ()), "points": ((), ("points_word",))},
+        needs={"percent": ((("%",), *lex.pieces("percent_word")), None),
+               "from_to": ((("%",), *lex.pieces("percent_word")), None),
+               "range_first": ((("%",),), None), "points": (lex.pieces("points_word"), None),
+               # a rank phrase, a rank group ("nhóm", "top") or "≤"/"<=" before the number (their words are
+               # common apart: "sử dụng", "thủ tục")
+               "rank": ((*lex.pieces("rank_phrase"), *lex.pieces("rank_group"), ("≤",), ("<=",)),
+                        re.compile("|".join([*lex.phrases("rank_phrase"), *lex.phrases("rank_group"), "≤", "<="]))),
+               "duration_cut": (lex.pieces("comparator", "reduce_by"), None)},
     )
 
 
@@ -127,11 +134,11 @@ def quantities(folded: str, start: int, end: int, counts: bool = False) -> list[
     for m in g.points.finditer(cf) if g.may("points", cf) else ():
         if not _taken(found, start + m.start(1)):
             found.append(Quantity(start + m.start(1), start + m.end(), value(m.group(1)), None, "count"))
-    for m in g.rank.finditer(cf):
+    for m in g.rank.finditer(cf) if g.may("rank", cf) else ():
         k = next(i for i in (1, 2, 3, 5) if m.group(i))
         if not _taken(found, start + m.start(k)):
             found.append(Quantity(start + m.start(k), start + m.end(k), float(m.group(k)), None, "rank"))
-    for m in g.duration_cut.finditer(cf):   # "giảm 02 ngày", "rút ngắn 5 ngày làm việc"
+    for m in g.duration_cut.finditer(cf) if g.may("duration_cut", cf) else ():   # "giảm 02 ngày", "rút ngắn 5 ngày làm việc"
         s = start + m.start(1)
         if not _taken(found, s):
             found.append(Quantity(s, start + m.end(), value(m.group(1)), None, "count"))

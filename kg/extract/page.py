@@ -8,7 +8,6 @@ the body an article keeps talking about.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from ..agencies import Mention, find_mentions
@@ -23,6 +22,9 @@ from .numbers import Quantity, quantities
 # The cue categories `find_mentions` reads a span's bodies from (with the document's annotation).
 _NAME_CUES = ("agency", "agency_head", "short_form")
 _QUOTE_EDGE = " \t\r\n,;:.-–+*•|#(\u00a0"
+# Spaces and punctuation that hold no word (no cue starts or ends in them) and that no name reading looks
+# past: a span ending in them names what it names without them (a sentence and its clause "...;" or "...").
+_NO_WORD = " \t\r\n.,;:"
 
 
 @dataclass(frozen=True)
@@ -51,34 +53,45 @@ class Page:
 
     def clean(self, s: int, e: int, limit: int = 600) -> str:
         """Readable text of a span (for metrics and task texts): the view, whitespace collapsed."""
-        return re.sub(r"\s+", " ", self.view[s:e]).strip(" ,.;:-")[:limit]
+        return " ".join(self.view[s:e].split()).strip(" ,.;:-")[:limit]
 
     def mentions(self, s: int, e: int) -> list[Mention]:
         """The bodies named in view[s:e] (the readers and the review ask for the same spans: kept)."""
         if not self.ann.starts_in(_NAME_CUES, s, e):
             return []   # nothing find_mentions could start from: no name, head word or short form
-        return self._kept(("mentions", s, e), lambda: find_mentions(self.view, s, e, self.ann))
+        view = self.view
+        while e > s and view[e - 1] in _NO_WORD:
+            e -= 1   # the same bodies with or without the sentence's end: one answer for both spans
+        key = ("mentions", s, e)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = find_mentions(view, s, e, self.ann)
+        return list(found)   # each caller gets its own list (so do the others below)
 
     def clauses(self, s: int, e: int) -> list[tuple[int, int]]:
         """The clauses of view[s:e] (`kg.segment.clauses`), kept for the next reader that asks."""
-        return self._kept(("clauses", s, e), lambda: clauses(self.view, s, e, self.folded))
+        key = ("clauses", s, e)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = clauses(self.view, s, e, self.folded)
+        return list(found)
 
     def sentences(self, s: int, e: int) -> list[tuple[int, int]]:
         """The sentences of view[s:e] (`kg.segment.sentences`), kept for the next reader that asks."""
-        return self._kept(("sentences", s, e), lambda: sentences(self.view, s, e))
+        key = ("sentences", s, e)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = sentences(self.view, s, e)
+        return list(found)
 
     def quantities(self, s: int, e: int, counts: bool = False) -> list[Quantity]:
         """Target-like numbers of folded[s:e] (`numbers.quantities`), kept: the target reader and the
         review ask about the same clauses.  Without `counts`, the same minus the counts."""
-        found = self._kept(("quantities", s, e), lambda: quantities(self.folded, s, e, counts=True))
-        return found if counts else [q for q in found if not q.counted]
-
-    def _kept(self, key: tuple, compute):
-        """The answer to a question about this document, computed once; each caller gets its own list."""
+        key = ("quantities", s, e)
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = compute()
-        return list(found)
+            found = self.memo[key] = quantities(self.folded, s, e, counts=True)
+        return list(found) if counts else [q for q in found if not q.counted]
 
 
 @dataclass
@@ -100,7 +113,8 @@ class DocState:
     tasks: int = 0
     results: int = 0
     table: TableHeader | None = None
-    prev_forward: bool | None = None
+    # the forward cue of the paragraph before; a str: its folded text, the cue not read yet (most never are)
+    prev_forward: bool | str | None = None
     prev_year: int | None = None
     carried_subject: list[Mention] | None = None   # the body sentences without a subject continue
     deadlines: dict[str, Deadline] = field(default_factory=dict)   # stated beside a duty (a row's cell, a label)

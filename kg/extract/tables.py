@@ -54,6 +54,7 @@ def _header_lookup() -> tuple[dict[str, int], list[tuple[int, str]]]:
     return first, [(i, word) for i, (word, kind) in enumerate(_headers()) if kind == "lead"]
 
 
+@lru_cache(maxsize=4096)   # the cells of a table repeat ("", "x", a year, a body)
 def _column_kind(key: str) -> str | None:
     """The kind of the first header word (longest first) that is the cell's key (`match_key`), starts it
     (a whole word), or, for a lead column, occurs in it."""

@@ -22,6 +22,7 @@ from .numbers import Quantity, comparator
 from .page import DocState, Page
 
 _SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
+_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=1)
@@ -52,10 +53,11 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
     folded = page.folded
     in_targets = ctx.section == "targets"
     par_fold = folded[start:end]
+    par_forward: bool | str   # the paragraph's forward cue; its folded text while the cue is not read (`_forward`)
     if g.continuation.match(par_fold) and state.prev_forward is not None:
         par_forward, par_year = state.prev_forward, state.prev_year
     else:
-        par_forward, par_year = bool(g.forward.search(par_fold)), None
+        par_forward, par_year = par_fold, None
     spans = page.clauses(start, end)
     if not spans:
         return []
@@ -67,12 +69,18 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
         if first_years else par_year
     state.prev_forward, state.prev_year = par_forward, lead_year
     out: list[Target] = []
-    forward = in_targets or par_forward
-    found = {(cs, ce): _numbers(page, cs, ce, in_targets) for cs, ce in spans}
+    forward: bool | None = True if in_targets else None   # read when a clause asks
+    # every number pattern needs a digit: a paragraph without one has no number in any clause
+    digits = _DIGIT.search(par_fold) is not None
+    found = {(cs, ce): _numbers(page, cs, ce, in_targets) if digits else [] for cs, ce in spans}
     numeric = [span for span, numbers in found.items() if numbers]
     past: list[tuple[int, int]] | None = None   # the sentences about the past, read when a clause asks
     for cs, ce in spans:
         numbers = found[(cs, ce)]
+        if not (numbers or in_targets or level_year):
+            continue   # words that are no dated goal, whatever the cue
+        if forward is None:
+            forward = state.prev_forward = _forward(par_forward)
         goal = forward if numbers else in_targets or (forward and level_year)
         if not goal:
             continue   # a number not stated as a goal; words that are no dated goal
@@ -90,6 +98,11 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
             if t is not None:
                 out.append(t)
     return with_subjects(node, out)
+
+
+def _forward(cue: bool | str) -> bool:
+    """A paragraph's forward cue ("phấn đấu", "đến năm 2025"): as read, or read now from its folded text."""
+    return cue if isinstance(cue, bool) else bool(grammar().forward.search(cue))
 
 
 def _governs(node: Node) -> bool:
