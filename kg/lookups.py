@@ -54,7 +54,22 @@ def _provinces(kg: KGStore) -> dict[str, str]:
 
 
 def _detail(kg: KGStore, target: str, provinces: dict[str, str]) -> dict:
-    rows = select(kg, "target_detail", target=ox.NamedNode(target))
+    return _detail_of(select(kg, "target_detail", target=ox.NamedNode(target)), target, provinces)
+
+
+def _details(kg: KGStore, targets: list[str], provinces: dict[str, str]) -> dict[str, dict]:
+    """Target IRI -> its details: one query each for a few, one over the store for many."""
+    if len(targets) <= MANY:
+        return {t: _detail(kg, t, provinces) for t in targets}
+    wanted = set(targets)
+    rows: dict[str, list] = defaultdict(list)
+    for r in select(kg, "target_detail"):
+        if r["target"] in wanted:
+            rows[r["target"]].append(r)
+    return {t: _detail_of(rows[t], t, provinces) for t in targets}
+
+
+def _detail_of(rows: list, target: str, provinces: dict[str, str]) -> dict:
     r = rows[0]
     for other in rows[1:]:
         r["number"] = r["number"] or other["number"]
@@ -188,8 +203,23 @@ def _doc_hint(key: str, docs: list[dict], extra: list[str] | None = None) -> str
 
 def target_owners(kg: KGStore, target: str) -> list[dict]:
     """The agencies owning a target, each with the rule and the duty the link rests on."""
-    rows = select(kg, "target_owners", target=ox.NamedNode(target))
-    return [{"ownerName": r["ownerName"], "rule": _notation(r["ruleIri"], "rule"), "duty": r["duty"]} for r in rows]
+    return [_owner(r) for r in select(kg, "target_owners", target=ox.NamedNode(target))]
+
+
+def _owners_of(kg: KGStore, targets: list[str]) -> dict[str, list[dict]]:
+    """Target IRI -> target_owners: one query each for a few, one over the store for many."""
+    if len(targets) <= MANY:
+        return {t: target_owners(kg, t) for t in targets}
+    wanted = set(targets)
+    out: dict[str, list[dict]] = {t: [] for t in targets}
+    for r in select(kg, "target_owners"):
+        if r["target"] in wanted:
+            out[r["target"]].append(_owner(r))
+    return out
+
+
+def _owner(r) -> dict:
+    return {"ownerName": r["ownerName"], "rule": _notation(r["ruleIri"], "rule"), "duty": r["duty"]}
 
 
 def who_owns(kg: KGStore, words: str, province: str | None = None, year: int | None = None,
@@ -430,9 +460,12 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
     fprov = resolve_province(kg, province)
     provinces = _provinces(kg)
     out = []
-    for row in _listed(kg, provinces, year, area, fprov, unowned, limit):
-        r = _detail(kg, row["target"], provinces)
-        owners = target_owners(kg, row["target"]) if row["owned"] else []
+    listed = _listed(kg, provinces, year, area, fprov, unowned, limit)
+    details = _details(kg, [row["target"] for row in listed], provinces)
+    owners_of = _owners_of(kg, [row["target"] for row in listed if row["owned"]])
+    for row in listed:
+        r = details[row["target"]]
+        owners = owners_of.get(row["target"], [])
         out.append({"province": r["province"], "year": r["year"], "area": r["area"], "comparator": r["comparator"],
                     "value": _value(r), "unit": r["unit"], "scope": r["scope"], "metric": r["metric"],
                     "owners": [o["ownerName"] for o in owners], "owned": bool(owners),
@@ -440,6 +473,9 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
                     "quote": r["quote"], "target": r["target"]})
     return annotate(out, as_of)
 
+
+# A list longer than this has its details read by one query over the store, not one query per row.
+MANY = 200
 
 # Reading a list province by province stops after this many queries when the limit is still not
 # reached (filters that keep few rows): the list then comes from one query over the whole store.

@@ -389,3 +389,15 @@ def test_agency_with_a_limit_gives_the_first_rows_of_each_list(corpus_store, mon
     monkeypatch.setattr(lookups, "MAX_PIECEWISE", piecewise)
     for limit in (1, 2, 5, 40):
         assert lookups.agency(corpus_store, name, province, limit=limit) == {k: v[:limit] for k, v in whole.items()}
+
+
+@pytest.mark.parametrize("filters", [{}, {"unowned": True}, {"year": 2025}, {"province": "Lâm Đồng"}])
+def test_a_long_list_read_in_one_query_gives_the_same_rows(corpus_store, monkeypatch, filters):
+    """Past MANY rows, details and owners come from one query over the store instead of one per
+    row: the same rows, owners and order either way."""
+    from kg import lookups
+    monkeypatch.setattr(lookups, "MANY", 10**9)
+    one_by_one = lookups.targets(corpus_store, **filters)
+    monkeypatch.setattr(lookups, "MANY", 0)
+    assert one_by_one and lookups.targets(corpus_store, **filters) == one_by_one
+    assert any(r["owners"] for r in one_by_one) or filters.get("unowned")
