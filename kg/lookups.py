@@ -24,7 +24,7 @@ from .abbreviations import abbreviations, search_words
 from .agencies import find_mentions
 from .errors import KGError
 from .model import AREAS, CMP_SUFFIX, SCOPE_SUFFIX, UNIT_SUFFIX
-from .query import select
+from .query import Row, select
 from .reorganisation import annotate, changes, related_kinds
 from .store import KGStore
 from .text import fold
@@ -57,19 +57,19 @@ def _detail(kg: KGStore, target: str, provinces: dict[str, str]) -> dict:
     return _detail_of(select(kg, "target_detail", target=ox.NamedNode(target)), target, provinces)
 
 
-def _details(kg: KGStore, targets: list[str], provinces: dict[str, str]) -> dict[str, dict]:
-    """Target IRI -> its details: one query each for a few, one over the store for many."""
+def _rows_by_target(kg: KGStore, query: str, targets: list[str]) -> dict[str, list[Row]]:
+    """Target IRI -> the rows of `query` (?target bound): one query each for a few targets, one
+    over the store for many."""
     if len(targets) <= MANY:
-        return {t: _detail(kg, t, provinces) for t in targets}
-    wanted = set(targets)
-    rows: dict[str, list] = defaultdict(list)
-    for r in select(kg, "target_detail"):
-        if r["target"] in wanted:
+        return {t: select(kg, query, target=ox.NamedNode(t)) for t in targets}
+    rows: dict[str, list[Row]] = {t: [] for t in targets}
+    for r in select(kg, query):
+        if r["target"] in rows:
             rows[r["target"]].append(r)
-    return {t: _detail_of(rows[t], t, provinces) for t in targets}
+    return rows
 
 
-def _detail_of(rows: list, target: str, provinces: dict[str, str]) -> dict:
+def _detail_of(rows: list[Row], target: str, provinces: dict[str, str]) -> dict:
     r = rows[0]
     for other in rows[1:]:
         r["number"] = r["number"] or other["number"]
@@ -206,19 +206,7 @@ def target_owners(kg: KGStore, target: str) -> list[dict]:
     return [_owner(r) for r in select(kg, "target_owners", target=ox.NamedNode(target))]
 
 
-def _owners_of(kg: KGStore, targets: list[str]) -> dict[str, list[dict]]:
-    """Target IRI -> target_owners: one query each for a few, one over the store for many."""
-    if len(targets) <= MANY:
-        return {t: target_owners(kg, t) for t in targets}
-    wanted = set(targets)
-    out: dict[str, list[dict]] = {t: [] for t in targets}
-    for r in select(kg, "target_owners"):
-        if r["target"] in wanted:
-            out[r["target"]].append(_owner(r))
-    return out
-
-
-def _owner(r) -> dict:
+def _owner(r: Row) -> dict:
     return {"ownerName": r["ownerName"], "rule": _notation(r["ruleIri"], "rule"), "duty": r["duty"]}
 
 
@@ -461,11 +449,11 @@ def targets(kg: KGStore, year: int | None = None, area: str | None = None, provi
     provinces = _provinces(kg)
     out = []
     listed = _listed(kg, provinces, year, area, fprov, unowned, limit)
-    details = _details(kg, [row["target"] for row in listed], provinces)
-    owners_of = _owners_of(kg, [row["target"] for row in listed if row["owned"]])
+    details = _rows_by_target(kg, "target_detail", [row["target"] for row in listed])
+    owners_of = _rows_by_target(kg, "target_owners", [row["target"] for row in listed if row["owned"]])
     for row in listed:
-        r = details[row["target"]]
-        owners = owners_of.get(row["target"], [])
+        r = _detail_of(details[row["target"]], row["target"], provinces)
+        owners = [_owner(o) for o in owners_of.get(row["target"], [])]
         out.append({"province": r["province"], "year": r["year"], "area": r["area"], "comparator": r["comparator"],
                     "value": _value(r), "unit": r["unit"], "scope": r["scope"], "metric": r["metric"],
                     "owners": [o["ownerName"] for o in owners], "owned": bool(owners),
