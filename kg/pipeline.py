@@ -19,10 +19,11 @@ import os
 import pickle
 import re
 import stat
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from rdflib import Graph, Literal, Node, URIRef
@@ -47,6 +48,7 @@ from .graph import (
     reorganisation_graph,
     slug,
 )
+from .heap import give_back
 from .ingest import SUPPORTED_SUFFIXES, read_source
 from .model import Document
 from .resources import ontology_text
@@ -227,6 +229,28 @@ def _extract(job: tuple[Path, str, bool]) -> Extracted | Failed:
         return Failed(e if _picklable(e) else RuntimeError(f"{type(e).__name__}: {one_line(e)}"))
 
 
+def _in_order(pool, jobs: list[tuple[Path, str, bool]], window: int) -> Iterator[Extracted | Failed]:
+    """The jobs' extractions by the pool's workers, in order, with at most `window` of them asked
+    for and not yet taken: when writing the store is slower than extracting, the extractions
+    waiting stay a few, not a corpus's worth."""
+    asked: deque = deque()
+    rest = iter(jobs)
+    for job in islice(rest, window):
+        asked.append(pool.apply_async(_extract_next, (job,)))
+    while asked:
+        got = asked.popleft().get()
+        for job in islice(rest, 1):
+            asked.append(pool.apply_async(_extract_next, (job,)))
+        yield got
+
+
+def _extract_next(job: tuple[Path, str, bool]) -> Extracted | Failed:
+    """`_extract` in a build's worker process, which first gives back to the system the memory the
+    previous document freed (kg.heap): over thousands of documents its resident size stays flat."""
+    give_back()
+    return _extract(job)
+
+
 def _picklable(e: Exception) -> bool:
     import pickle
     try:
@@ -364,7 +388,7 @@ def extracted(files: list[Path], ids: list[str], keys: list[str | None], workers
     fresh: Iterator[Extracted | Failed]
     if n > 1 and len(todo) > 2 and not os.environ.get(DEBUG) and "fork" in mp.get_all_start_methods():
         pool = mp.get_context("fork").Pool(min(n, len(todo)))
-        fresh = pool.imap(_extract, todo, chunksize=1)
+        fresh = _in_order(pool, todo, 4 * n)
     else:
         pool = None
         fresh = map(_extract, todo)

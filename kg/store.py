@@ -23,6 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import StoreError, one_line, shown
+from .heap import give_back
 
 MARKER = "cchc-kg.json"
 _DATA = "oxigraph"
@@ -142,6 +143,8 @@ class StoreWriter:
         if data:
             with self._failing():
                 self._store().bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            del data
+            give_back()   # the chunk's and the loader's memory, so a long build stays flat (kg.heap)
 
     def opened(self, info: dict) -> KGStore:
         """The store being written, open for queries (with all that was added so far)."""

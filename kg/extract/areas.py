@@ -46,7 +46,7 @@ def heading_area(heading: str) -> str | None:
     return folded_heading_area(fold(heading))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def folded_heading_area(folded: str) -> str | None:
     """`heading_area` of a heading already folded (`kg.text.fold`)."""
     key = folded.strip(" :.*")
