@@ -428,7 +428,8 @@ def tasks(due_before, province: str | None, agency_name: str | None, as_of, stor
         kg tasks --province "Tiền Giang" --agency "Sở Nội vụ"
     """
     from .tasks import TASK_FIELDS, tasks as run
-    rows = run(open_kg(store_dir), due_before.date() if due_before else None, province, agency_name, _day(as_of))
+    rows = run(open_kg(store_dir), due_before.date() if due_before else None, province, agency_name, _day(as_of),
+               limit)
     if rows:
         notes(province, agency_name, as_of)
     emit(rows, fmt, limit, ["province", "deadline", "task", "assigned", "document"], TASK_FIELDS)
@@ -447,7 +448,9 @@ def gaps(province: str | None, as_of, store_dir: str, fmt: str, limit: int | Non
         kg gaps --province "Lâm Đồng" --format csv
     """
     from .tasks import GAP_FIELDS, GAPS, gaps as run
-    rows = run(open_kg(store_dir), province, _day(as_of))
+    # a province's gaps are all read (quick), so each kind is counted; over the whole store with a
+    # limit, one more than shown is read of each kind, to tell whether there are more
+    rows = run(open_kg(store_dir), province, _day(as_of), None if province or not limit else limit + 1)
     if rows:
         notes(province, None, as_of)
     if fmt != "table" or not rows:
@@ -455,7 +458,8 @@ def gaps(province: str | None, as_of, store_dir: str, fmt: str, limit: int | Non
         return
     for i, (gap, title) in enumerate(GAPS.items()):
         of_kind = [r for r in rows if r["gap"] == gap]
-        click.echo(("\n" if i else "") + f"{title.upper()} ({len(of_kind)})")
+        count = f"more than {limit}" if limit and not province and len(of_kind) > limit else str(len(of_kind))
+        click.echo(("\n" if i else "") + f"{title.upper()} ({count})")
         if of_kind:
             emit(of_kind, fmt, limit, ["province", "what", "deadline", "owners", "document"])
         else:

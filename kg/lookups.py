@@ -439,16 +439,19 @@ def agency(kg: KGStore, name: str, province: str | None = None, as_of: dt.date |
 
 
 def targets(kg: KGStore, year: int | None = None, area: str | None = None, province: str | None = None,
-            unowned: bool = False, limit: int | None = None, as_of: dt.date | None = None) -> list[dict]:
+            unowned: bool = False, limit: int | None = None, as_of: dt.date | None = None,
+            whole_provinces: bool = False) -> list[dict]:
     """The target list an inspector works through, with owners (unowned targets: owners [], owned False),
-    by province, year, area and id; only the first `limit` rows are read in full.
+    by province, year, area and id; only the first `limit` rows are read in full (with
+    `whole_provinces`, all the rows of the provinces those rows are in: the first `limit` rows of
+    any order that sorts by province first are then among them).
 
     An unknown area or province raises NotFound; filters that leave nothing give no rows."""
     area = resolve_area(area)
     fprov = resolve_province(kg, province)
     provinces = _provinces(kg)
     out = []
-    listed = _listed(kg, provinces, year, area, fprov, unowned, limit)
+    listed = _listed(kg, provinces, year, area, fprov, unowned, limit, whole_provinces)
     details = _rows_by_target(kg, "target_detail", [row["target"] for row in listed])
     owners_of = _rows_by_target(kg, "target_owners", [row["target"] for row in listed if row["owned"]])
     for row in listed:
@@ -489,9 +492,10 @@ def _read_by_province(groups: dict[str, list[str]], read: Callable[[str], object
 
 
 def _listed(kg: KGStore, provinces: dict[str, str], year: int | None, area: str | None, fprov: str | None,
-            unowned: bool, limit: int | None) -> list[dict]:
+            unowned: bool, limit: int | None, whole_provinces: bool = False) -> list[dict]:
     """Step 1 of the target list: the targets the filters keep (id, year, area, province, owned), sorted
-    by province (folded), year, area and id, at most `limit`.
+    by province (folded), year, area and id, at most `limit` (or, with `whole_provinces`, those of
+    the provinces the first `limit` are in).
 
     With a province or a limit the documents are read province by province (one small query each)
     until the limit is reached; else (or when the filters keep too few targets for that to end soon)
@@ -517,7 +521,12 @@ def _listed(kg: KGStore, provinces: dict[str, str], year: int | None, area: str 
         ids = select(kg, "target_ids", deadline=_gyear(year)) if year is not None else select(kg, "target_ids_undated")
         _add_ids(found, ids, provinces)
     rows = sorted(kept(), key=lambda r: (fold(r["province"] or ""), r["year"] or 0, r["area"], _natural(r["target"])))
-    return rows[:limit] if limit else rows
+    if not limit or len(rows) <= limit:
+        return rows
+    if whole_provinces:
+        last = fold(rows[limit - 1]["province"] or "")
+        return [r for r in rows if fold(r["province"] or "") <= last]
+    return rows[:limit]
 
 
 def _add_ids(found: dict[str, dict], ids: list[dict], provinces: dict[str, str]) -> None:

@@ -134,3 +134,46 @@ def test_kg_agency_shows_each_duty_with_its_deadline_and_co_assignees(plan_store
     kpi = next(d for d in data["duties"] if "Chỉ số cải cách hành chính" in d["quote"])
     assert kpi["deadline"] == "trước ngày 15/12/2025" and kpi["due"] == "2025-12-15"
     assert kpi["with"] == ["Văn phòng Ủy ban nhân dân tỉnh (coordinate)"] and kpi["task_id"]
+
+
+# --- with a limit, the lists are read a province at a time: the same first rows as the whole list ---------
+
+
+def _prefix_checks(kg):
+    from kg.tasks import GAPS, gaps, tasks
+    from kg.lookups import _natural
+    from kg.text import fold
+    for kw in ({}, {"province": "Lâm Đồng"}, {"agency": "Sở Nội vụ"}, {"province": "tien giang", "agency": "UBND"}):
+        whole = tasks(kg, **kw)
+        assert whole and whole == sorted(whole, key=lambda t: (fold(t["province"] or ""), t["file"], _natural(t["id"])))
+        for limit in (1, 2, 3, 7, len(whole), len(whole) + 1):
+            assert tasks(kg, **kw, limit=limit) == whole[:limit], (kw, limit)
+    for kw in ({}, {"province": "Cao Bằng"}):
+        whole = gaps(kg, **kw)
+        for limit in (1, 2, 5, 40):
+            got = gaps(kg, **kw, limit=limit)
+            for kind in GAPS:
+                assert [g for g in got if g["gap"] == kind] == [g for g in whole if g["gap"] == kind][:limit], (kw, limit)
+
+
+def test_a_limited_task_or_gap_list_is_the_first_rows_of_the_whole_list(corpus_store):
+    _prefix_checks(corpus_store)
+
+
+def test_the_same_first_rows_when_reading_by_province_gives_way_to_one_query(corpus_store, monkeypatch):
+    import kg.tasks as T
+    monkeypatch.setattr(T, "MAX_PIECEWISE", 1)   # reading a province at a time stops at once: one query instead
+    monkeypatch.setattr(T, "MANY", 1)            # and a province's assignments come from one query over the store
+    _prefix_checks(corpus_store)
+
+
+def test_kg_gaps_with_a_limit_says_when_a_kind_has_more_than_it_shows(plan_store):
+    whole = _rows("gaps", "--store", plan_store)
+    counts = {kind: sum(g["gap"] == kind for g in whole) for kind in {g["gap"] for g in whole}}
+    assert max(counts.values()) > 1
+    table = _run("gaps", "--limit", "1", "--store", plan_store).stdout
+    from kg.tasks import GAPS
+    for kind, title in GAPS.items():
+        n = counts.get(kind, 0)
+        assert f"{title.upper()} ({'more than 1' if n > 1 else n})" in table
+    assert len(_rows("gaps", "--limit", "2", "--store", plan_store)) == 2
