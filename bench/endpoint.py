@@ -9,9 +9,11 @@ against `oxigraph serve` in memory loaded with the same quads; disk: `kg serve -
 `oxigraph serve-read-only` on the store's own files), it starts both servers, checks that they
 give the same number of rows, then drives each with keep-alive clients for a fixed time per query
 kind and client count, one server after the other, and prints p50/p95 latency, requests/s and the
-ratio kg/oxigraph.  It also prints how long `kg serve` took to answer its first query and, in
-memory mode, to have its in-memory copy ready.  Load comes from `wrk` when it is installed
-(Debian's package), else from Python threads with http.client (slower: it narrows the gaps).
+ratio kg/oxigraph, and the floor: pyoxigraph answering each query in the bench's own process
+(no HTTP, no worker), as a multiple of Oxigraph's whole request.  It also prints how long
+`kg serve` took to answer its first query and, in memory mode, to have its in-memory copy ready.
+Load comes from `wrk` when it is installed (Debian's package), else from Python threads with
+http.client (slower: it narrows the gaps).
 """
 from __future__ import annotations
 
@@ -210,6 +212,27 @@ class Servers:
         self.tmp.cleanup()
 
 
+def floor(store: Path, mode: str, runs: int) -> dict[str, float]:
+    """Per query kind, the median ms of pyoxigraph answering it in this process, no HTTP and no
+    worker (query + JSON results, on an in-memory copy or the store on disk as `mode` says): what
+    any endpoint written over pyoxigraph pays before it handles a single request."""
+    disk = ox.Store.read_only(str(store / "oxigraph"))
+    if mode == "memory":
+        kept = ox.Store()
+        kept.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+        disk = kept
+    out = {}
+    for name, query in QUERIES.items():
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            result = disk.query(PREFIXES + query, use_default_graph_as_union=True)
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+            times.append(time.perf_counter() - t)
+        out[name] = statistics.median(times) * 1000
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", required=True, type=Path)
@@ -219,6 +242,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="per query kind, client count and server")
     ap.add_argument("--workers", type=int, default=2, help="kg serve's query workers")
     ap.add_argument("--max-memory", type=int, default=1500, help="kg serve's MB per worker (the copy must fit)")
+    ap.add_argument("--floor-runs", type=int, default=200,
+                    help="runs of each query in this process for the floor (0: not measured)")
     args = ap.parse_args()
     triples = json.loads((args.store / "cchc-kg.json").read_text(encoding="utf-8")).get("triples", 0)
     print(f"store {args.store}: {triples:,} triples; load from {'wrk' if shutil.which('wrk') else 'Python threads'}; "
@@ -233,6 +258,7 @@ def main() -> None:
             print(f"\n{mode}: kg serve vs {other}; {ready}")
             print(f"  {'query':30} {'clients':>7} {'kg p50/p95 ms':>15} {'ox p50/p95 ms':>15} "
                   f"{'kg req/s':>9} {'ox req/s':>9} {'p50 ×':>6} {'req/s ×':>7}")
+            at_one: dict[str, float] = {}
             for name, query in QUERIES.items():
                 n_kg, n_ox = rows(servers.kg, query), rows(servers.ox, query)
                 if n_kg != n_ox:
@@ -243,8 +269,16 @@ def main() -> None:
                     errors = f"  errors kg {k[3]} ox {o[3]}" if k[3] or o[3] else ""
                     print(f"  {name:30} {clients:>7} {k[0]:>7.2f}/{k[1]:<7.2f} {o[0]:>7.2f}/{o[1]:<7.2f} "
                           f"{k[2]:>9.0f} {o[2]:>9.0f} {k[0] / o[0]:>6.2f} {o[2] / k[2]:>7.2f}{errors}")
+                    if clients == 1:
+                        at_one[name] = o[0]
         finally:
             servers.close()
+        if args.floor_runs and at_one:
+            print(f"  floor: pyoxigraph answering in this process, no HTTP, no worker ({mode}; median of "
+                  f"{args.floor_runs}) vs oxigraph's whole request at 1 client:")
+            for name, ms in floor(args.store, mode, args.floor_runs).items():
+                if name in at_one:
+                    print(f"    {name:30} {ms:7.2f} ms  ({ms / at_one[name]:.2f}× oxigraph's p50)")
     print("\n× columns: kg p50 / oxigraph p50, and oxigraph req/s / kg req/s (1.0 = on par; above = kg slower)")
 
 
