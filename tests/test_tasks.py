@@ -140,8 +140,8 @@ def test_kg_agency_shows_each_duty_with_its_deadline_and_co_assignees(plan_store
 
 
 def _prefix_checks(kg):
-    from kg.tasks import GAPS, gaps, tasks
     from kg.lookups import _natural
+    from kg.tasks import GAPS, gaps, tasks
     from kg.text import fold
     for kw in ({}, {"province": "Lâm Đồng"}, {"agency": "Sở Nội vụ"}, {"province": "tien giang", "agency": "UBND"}):
         whole = tasks(kg, **kw)
@@ -153,7 +153,8 @@ def _prefix_checks(kg):
         for limit in (1, 2, 5, 40):
             got = gaps(kg, **kw, limit=limit)
             for kind in GAPS:
-                assert [g for g in got if g["gap"] == kind] == [g for g in whole if g["gap"] == kind][:limit], (kw, limit)
+                first = [g for g in whole if g["gap"] == kind][:limit]
+                assert [g for g in got if g["gap"] == kind] == first, (kw, limit)
 
 
 def test_a_limited_task_or_gap_list_is_the_first_rows_of_the_whole_list(corpus_store):
