@@ -491,6 +491,17 @@ def _read_by_province(groups: dict[str, list[str]], read: Callable[[str], object
     return True
 
 
+def documents_by_province(kg: KGStore, provinces: dict[str, str], fprov: str | None) -> dict[str, list[str]]:
+    """The store's documents (of `fprov` only, when given) by folded province name ("" for none): the
+    groups the lists read a province at a time (`_read_by_province`)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for d in select(kg, "target_documents"):
+        name = provinces.get(d["prov"])
+        if not fprov or name == fprov:
+            groups[fold(name or "")].append(d["doc"])
+    return groups
+
+
 def _listed(kg: KGStore, provinces: dict[str, str], year: int | None, area: str | None, fprov: str | None,
             unowned: bool, limit: int | None, whole_provinces: bool = False) -> list[dict]:
     """Step 1 of the target list: the targets the filters keep (id, year, area, province, owned), sorted
@@ -510,12 +521,7 @@ def _listed(kg: KGStore, provinces: dict[str, str], year: int | None, area: str 
         ids = select(kg, "document_targets", doc=ox.NamedNode(doc))
         _add_ids(found, [r for r in ids if year is None or r["deadline"] == year], provinces)
 
-    groups: dict[str, list[str]] = defaultdict(list)
-    if fprov or limit:
-        for d in select(kg, "target_documents"):
-            name = provinces.get(d["prov"])
-            if not fprov or name == fprov:
-                groups[fold(name or "")].append(d["doc"])
+    groups = documents_by_province(kg, provinces, fprov) if fprov or limit else {}
     if not groups or not _read_by_province(groups, read, lambda: len(kept()), limit, every=bool(fprov)):
         found.clear()
         ids = select(kg, "target_ids", deadline=_gyear(year)) if year is not None else select(kg, "target_ids_undated")

@@ -8,7 +8,6 @@ coordinate are named), and tasks without a deadline.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -19,6 +18,7 @@ from .lookups import (
     ROLES,
     _natural,
     _provinces,
+    documents_by_province,
     resolve_agency,
     resolve_province,
     targets,
@@ -96,12 +96,7 @@ def _listed_tasks(kg: KGStore, fprov: str | None, keep: Callable[[dict, list[dic
         return bool(limit and len(kept) >= limit) or bool(enough and enough(kept))
 
     if fprov or limit or enough:
-        provinces = _provinces(kg)
-        groups: dict[str, list[str]] = defaultdict(list)
-        for d in select(kg, "target_documents"):   # every document, with its province
-            name = provinces.get(d["prov"])
-            if not fprov or name == fprov:
-                groups[fold(name or "")].append(d["doc"])
+        groups = documents_by_province(kg, _provinces(kg), fprov)
         kept: list[tuple[dict, list[dict]]] = []
         every: dict[str, list[dict]] | None = None   # all the assignments, read once if a province has many tasks
         asked = 0
@@ -132,8 +127,9 @@ def gaps(kg: KGStore, province: str | None = None, as_of: dt.date | None = None,
     """Targets with no owner, tasks with no lead (only coordinating bodies named) and tasks with
     no deadline, each with its document and quote, sorted by kind of gap, province, document and
     id; with `limit`, the first `limit` of each kind.  An unknown province raises NotFound."""
+    fprov = resolve_province(kg, province)
     out = []
-    for t in targets(kg, province=province, unowned=True, limit=limit, whole_provinces=True):
+    for t in targets(kg, province=fprov, unowned=True, limit=limit, whole_provinces=True):
         out.append({"gap": "target-without-owner", "province": t["province"], "what": t["metric"],
                     "deadline": t["year"], "owners": [], "document": t["document"], "number": t["number"],
                     "file": t["file"], "quote": t["quote"], "id": t["target"]})
@@ -145,7 +141,7 @@ def gaps(kg: KGStore, province: str | None = None, as_of: dt.date | None = None,
         n = limit or 0
         return sum(without_lead(a) for _, a in kept) >= n and sum(not r["deadlineText"] for r, _ in kept) >= n
 
-    listed = _listed_tasks(kg, resolve_province(kg, province),
+    listed = _listed_tasks(kg, fprov,
                            lambda r, assigned: without_lead(assigned) or not r["deadlineText"],
                            None, enough if limit else None)
     lead_gaps, deadline_gaps = [], []
