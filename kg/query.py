@@ -251,6 +251,16 @@ def _depth(texts: list[str]) -> int:
 _BRACKET = re.compile(r"[{(\[\]})]")
 
 
+_FINAL_LIMIT = re.compile(r"\blimit\s+([0-9]{1,9})(?:\s+offset\s+[0-9]+)?\s*$|"
+                          r"\boffset\s+[0-9]+\s+limit\s+([0-9]{1,9})\s*$")
+
+
+def final_limit(sparql: str) -> int | None:
+    """The LIMIT that ends the query (its own, not a subquery's), or None: at most that many rows come."""
+    m = _FINAL_LIMIT.search(code_text(sparql))
+    return int(m.group(1) or m.group(2)) if m else None
+
+
 def check_query(sparql: str, allow_service: bool = False) -> None:
     """Refuse a query that would contact another host (unless `allow_service`) or nest too deep."""
     texts = _readings(sparql)

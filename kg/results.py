@@ -125,17 +125,23 @@ NATIVE = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, 
 NATIVE_FORMATS = frozenset(NATIVE)
 
 
-def native_select(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> tuple[bytes, bool] | None:
+def native_select(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int,
+                  small: bool = False) -> tuple[bytes, bool] | None:
     """Solutions written by pyoxigraph's own serializer (JSON, XML, TSV), cut to `max_rows` rows:
     (body, whether rows were cut); None when the whole result passes `max_bytes` (the caller then
-    writes the first rows itself, or refuses).  CSV is not written here: its cells are neutralised."""
+    writes the first rows itself, or refuses).  CSV is not written here: its cells are neutralised.
+    `small`: the query's own LIMIT keeps it within `max_rows` rows, so it is written whole, at once,
+    and not counted; otherwise the writing stops as soon as it passes `max_bytes` (a sink that
+    counts, slower)."""
+    if small:
+        body = solutions.serialize(format=NATIVE[fmt]) or b""
+        return (body, False) if len(body) <= max_bytes else None
     sink = _Bounded(max_bytes)
     try:
         solutions.serialize(sink, format=NATIVE[fmt])
     except _Overflow:
         return None
-    body = sink.getvalue()
-    return _cut_rows(body, fmt, max_rows)
+    return _cut_rows(sink.getvalue(), fmt, max_rows)
 
 
 def _cut_rows(body: bytes, fmt: str, max_rows: int) -> tuple[bytes, bool]:
@@ -143,7 +149,7 @@ def _cut_rows(body: bytes, fmt: str, max_rows: int) -> tuple[bytes, bool]:
     cannot occur inside a value (values are escaped); in JSON the braces bound the rows from above
     (a value may hold braces, a row holds at least one) and the body is read only past that bound."""
     if fmt == "json":
-        if body.count(b"{") - 3 <= max_rows:
+        if len(body) <= 3 * max_rows or body.count(b"{") - 3 <= max_rows:   # a row and its comma: 3 bytes or more
             return body, False
         data = json.loads(body)
         bindings = data["results"]["bindings"]

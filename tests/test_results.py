@@ -55,3 +55,28 @@ def test_a_whole_result_over_the_byte_cap_is_left_to_the_caller(store, fmt):
     assert whole[0] == store.query(QUERY).serialize(format={"json": ox.QueryResultsFormat.JSON,
                                                             "xml": ox.QueryResultsFormat.XML,
                                                             "tsv": ox.QueryResultsFormat.TSV}[fmt])
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "tsv"])
+def test_a_result_small_by_its_own_limit_is_written_whole_and_still_bounded(store, fmt):
+    limited = QUERY + " LIMIT 7"
+    got = native_select(store.query(limited), fmt, 1000, 10_000_000, small=True)
+    assert got is not None and not got[1]
+    assert rows(got[0], fmt) == [f"{EX}s{i:02d}" for i in range(7)]
+    assert native_select(store.query(limited), fmt, 1000, 100, small=True) is None
+
+
+@pytest.mark.parametrize(("query", "limit"), [
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 100", 100),
+    ("select * {?s ?p ?o} offset 5 limit 7", 7),
+    ("SELECT * {?s ?p ?o} LIMIT 10 OFFSET 3\n", 10),
+    ("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 5 } }", None),           # a subquery's limit
+    ("SELECT * {?s ?p ?o} # LIMIT 5", None),                            # a comment
+    ('SELECT * {?s ?p "x"} ORDER BY ?s #\n# LIMIT 5\n', None),
+    ('SELECT * {?s ?p "LIMIT 5"}', None),                               # a string
+    ("SELECT * {?s ?p ?o} LIMIT 5 VALUES ?s { <x:a> }", None),          # not the last clause
+    ("SELECT * {?s ?p ?o} LIMIT 12345678901", None),                    # past any row cap
+])
+def test_final_limit_is_the_query_own_last_limit(query, limit):
+    from kg.query import final_limit
+    assert final_limit(query) == limit
