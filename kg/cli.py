@@ -552,14 +552,15 @@ def review(doc: str | None, store_dir: str, fmt: str, limit: int | None) -> None
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0 picks a free one).")
 @click.option("--timeout", default=10.0, show_default=True, type=float, help="Per-query time limit in seconds.")
 @click.option("--max-rows", default=10000, show_default=True, type=int, help="Result cap (rows or triples).")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="Query worker processes.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Worker processes, each accepting connections and answering their queries.")
 @click.option("--on-disk", is_flag=True, help="Query the on-disk store instead of an in-memory copy.")
 @click.option("--allow-service", is_flag=True,
               help="Let queries use SERVICE to call other SPARQL endpoints (off: refused with 400, and the query "
                    "workers cannot open internet sockets).")
 @click.option("--max-memory", default=320, show_default=True, type=click.IntRange(min=64),
-              help="Memory limit per query worker in MB; a query over it is stopped with 503 and its worker "
-                   "replaced. A store too big for it is queried on disk.")
+              help="Memory limit per worker process in MB (its queries at once); a worker over it is stopped, "
+                   "its queries answered 503 and the worker replaced. A store too big for it is queried on disk.")
 @click.option("--max-bytes", default=10_000_000, show_default=True, type=click.IntRange(min=1000),
               help="Largest result in bytes; a larger one is refused with 503, never cut.")
 def serve(store_dir: str, host: str, port: int, timeout: float, max_rows: int, workers: int, on_disk: bool,

@@ -1,19 +1,20 @@
 """`kg serve`: a read-only SPARQL 1.1 Protocol endpoint over the store, safe to expose.
 
-Queries run in worker processes (which share one in-memory copy of the store, see
-`kg.workers`), so a query that runs past the time limit or over the memory limit is stopped
-for real (its worker is killed and replaced) and the others go on.  Connections are kept
-open between requests (HTTP/1.1), and results are written by the engine's own serializers.
-GET and POST (application/sparql-query and form-encoded) are accepted; results come as
-SPARQL JSON, XML, CSV or TSV, and CONSTRUCT/DESCRIBE graphs as Turtle, JSON-LD or N-Triples,
-by Accept header (or ?format=).  Updates are refused with 403.  GET / shows a small query
-page that needs no internet.
+The listening socket is shared by worker processes (`kg.workers`), which read the requests and answer
+the queries themselves from one store they share (in memory, or on disk), so a request costs no
+hand-over between processes; the pool (`kg.pool`) watches them, and a query that runs past the time
+limit or over the memory limit is stopped for real (its worker is killed and replaced, the client
+gets 503 with the reason) while the others go on.  Connections are kept open between requests
+(HTTP/1.1), and results are written by the engine's own serializers.  GET and POST
+(application/sparql-query and form-encoded) are accepted; results come as SPARQL JSON, XML, CSV or
+TSV, and CONSTRUCT/DESCRIBE graphs as Turtle, JSON-LD or N-Triples, by Accept header (or ?format=).
+Updates are refused with 403.  GET / shows a small query page that needs no internet.
 
 What an attacker can make it do is bounded:
   - no outbound connection: SERVICE is refused with 400 (unless `allow_service`), and on
     Linux the workers cannot open an internet socket at all;
-  - per query: `timeout` seconds, `max_memory` MB (RLIMIT_DATA in the worker, and its RSS
-    watched from here), `max_rows` rows and `max_bytes` bytes of result (503 with the reason);
+  - per query: `timeout` seconds, `max_rows` rows and `max_bytes` bytes of result (503 with the
+    reason); per worker: `max_memory` MB (RLIMIT_DATA, and its resident size watched by the pool);
   - per request: a body of at most MAX_BODY bytes whatever Content-Length says, a head of at
     most MAX_HEAD bytes, all of it within `read_timeout` seconds;
   - under load: at most `max_connections` connections and `workers` + `max_queue` queries at
@@ -22,20 +23,23 @@ What an attacker can make it do is bounded:
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import io
 import queue
 import re
+import select
 import selectors
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from .results import GRAPH_TYPES, SELECT_TYPES
-from .workers import EndpointError, Settings, WorkerPool, _text
+from .workers import IDLE, READING, WRITING, Connection, EndpointError, Retired, Settings, Worker, _text
 
 __all__ = ["EndpointError", "Settings", "serve"]
 
@@ -81,6 +85,40 @@ def _negotiate(accept: str, fmt: str | None) -> tuple[str, str]:
     return select, graph
 
 
+class _Headers:
+    """A request's headers: names without regard to case, each with its values in order."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, list[str]] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, name: str, value: str) -> None:
+        self._values.setdefault(name.lower(), []).append(value)
+        self._count += 1
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        values = self._values.get(name.lower())
+        return values[0] if values else default
+
+    def get_all(self, name: str) -> list[str] | None:
+        return self._values.get(name.lower())
+
+
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+_DATE = [0, ""]
+
+
+def _date() -> str:
+    """The Date header's value, made once a second."""
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE[:] = [now, email.utils.formatdate(now, usegmt=True)]
+    return str(_DATE[1])
+
+
 class _RequestTooLarge(Exception):
     pass
 
@@ -89,18 +127,27 @@ class _RequestReader(io.RawIOBase):
     """The connection's input, read within a deadline and a byte budget for each request.
 
     A socket timeout alone lets a client hold a connection forever by sending a byte now and
-    then; here every read checks the time left for the whole request."""
+    then; here every read checks the time left for the whole request.  Between requests it waits
+    for the next one or for its worker to retire (then the connection, with nothing of the next
+    request read, is left for the pool to hand to another worker)."""
 
-    def __init__(self, sock: socket.socket):
-        self._sock = sock
+    def __init__(self, conn: Connection, worker: Worker):
+        self._sock = conn.sock
+        self._conn = conn
+        self._worker = worker
         self._deadline = 0.0
         self._budget = 0
+        self._between = False
+        self._poll = select.poll()
+        self._poll.register(conn.sock, select.POLLIN)
+        self._poll.register(worker.wake, select.POLLIN)
         self.limit = 0.0
 
-    def begin(self, seconds: float, budget: int) -> None:
+    def begin(self, seconds: float, budget: int, between: bool = True) -> None:
         self.limit = seconds
         self._deadline = time.monotonic() + seconds
         self._budget = budget
+        self._between = between
 
     def allow(self, more: int) -> None:
         self._budget += more
@@ -114,8 +161,17 @@ class _RequestReader(io.RawIOBase):
             raise TimeoutError(f"request not received within {self.limit:g} s")
         if self._budget <= 0:
             raise _RequestTooLarge
+        if self._between:
+            self._between = False
+            self._worker.state(self._conn, IDLE)
+            ready = {fd for fd, _ in self._poll.poll(left * 1000)}
+            if not ready:
+                raise TimeoutError(f"request not received within {self.limit:g} s")
+            if self._sock.fileno() not in ready:
+                raise Retired
+            self._worker.state(self._conn, READING)
         view = memoryview(b)[:self._budget]
-        self._sock.settimeout(left)
+        self._sock.settimeout(max(self._deadline - time.monotonic(), 0.001))
         n = self._sock.recv_into(view)
         self._budget -= n
         return n
@@ -125,13 +181,77 @@ _BIG_BODY = threading.Lock()   # one large form body decoded at a time, so their
 
 
 class Handler(BaseHTTPRequestHandler):
-    server_version = "cchc-kg-sparql/0.3"
+    """The requests of one connection, in its worker's thread: runs them all when made."""
+
+    server_version = "cchc-kg-sparql/0.4"
     protocol_version = "HTTP/1.1"     # connections kept open between requests (each within read_timeout)
     disable_nagle_algorithm = True    # an answer leaves at once, not after a delayed ACK
     wbufsize = 1 << 16                # the head and a small body leave in one write (flushed per request)
-    pool: WorkerPool
     read_timeout = 10.0
     quiet = True
+
+    def __init__(self, conn: Connection, worker: Worker):
+        self.conn = conn
+        self.worker = worker
+        self.read_timeout = worker.settings.read_timeout
+        super().__init__(conn.sock, ("client", 0), worker)   # type: ignore[arg-type]
+
+    def parse_request(self) -> bool:
+        """The request line and headers (as BaseHTTPRequestHandler reads them, without the email parser)."""
+        self.command = None   # type: ignore[assignment]
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        raw: bytes = getattr(self, "raw_requestline", b"")
+        self.requestline = requestline = str(raw, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:
+            version = words[-1]
+            number = version[5:].split(".") if version.startswith("HTTP/") else []
+            if len(number) != 2 or not all(n.isdigit() and len(n) <= 10 for n in number):
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                return False
+            major_minor = int(number[0]), int(number[1])
+            if major_minor >= (2, 0):
+                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({version[5:]})")
+                return False
+            self.close_connection = major_minor < (1, 1)
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            return False
+        self.command, self.path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if self.command != "GET":
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({self.command!r})")
+                return False
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")
+        headers = _Headers()
+        while True:
+            line = self.rfile.readline(65537)
+            if len(line) > 65536:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(headers) >= 100:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+                return False
+            name, colon, value = line.decode("iso-8859-1").partition(":")
+            if colon:
+                headers.add(name.strip(), value.strip())
+        self.headers = headers   # type: ignore[assignment]
+        connection = (headers.get("Connection") or "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        if (headers.get("Expect") or "").lower() == "100-continue" and self.request_version >= "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def log_message(self, fmt, *args):
         if not self.quiet:
@@ -140,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.rfile.close()
-        self._reader = _RequestReader(self.connection)
+        self._reader = _RequestReader(self.conn, self.worker)
         self.rfile = io.BufferedReader(self._reader, 8192)
         self._unread = False
 
@@ -148,36 +268,44 @@ class Handler(BaseHTTPRequestHandler):
         self._reader.begin(self.read_timeout, MAX_HEAD + 8192)
         try:
             super().handle_one_request()
+        except Retired:
+            self.close_connection = self.conn.handed_over = True
         except _RequestTooLarge:
             self.close_connection = self._unread = True
             with contextlib.suppress(OSError):
                 self._error(431, f"request head too large (at most {MAX_HEAD} bytes)")
 
     def finish(self) -> None:
+        if self.conn.handed_over:
+            return
         if self._unread:   # answered without reading the body: let the client read the answer before closing
             with contextlib.suppress(OSError, _RequestTooLarge):
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_WR)
-                self._reader.begin(1.0, 256 * 1024)
+                self._reader.begin(1.0, 256 * 1024, between=False)
                 while self._reader.readinto(bytearray(65536)):
                     pass
         with contextlib.suppress(OSError, _RequestTooLarge):
             super().finish()
 
     def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.worker.state(self.conn, WRITING)
         self.connection.settimeout(max(WRITE_TIMEOUT, self.read_timeout))
-        self.send_response(status)
-        self.send_header("Content-Type", ctype + ("; charset=utf-8" if ctype.startswith(("text/", "application/sparql"))
-                                                  or "json" in ctype else ""))
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if self._unread:
-            self.send_header("Connection", "close")
-        self.end_headers()
+        charset = "; charset=utf-8" if ctype.startswith(("text/", "application/sparql")) or "json" in ctype else ""
+        head = [f"HTTP/1.1 {status} {_PHRASES.get(status, '')}\r\nServer: {self.server_version}\r\n"
+                f"Date: {_date()}\r\nContent-Type: {ctype}{charset}\r\nContent-Length: {len(body)}\r\n"
+                "Access-Control-Allow-Origin: *\r\n"]
+        head += [f"{name}: {value}\r\n" for name, value in (headers or {}).items()]
+        if self._unread or self.close_connection:
+            head.append("Connection: close\r\n")
+            self.close_connection = True
+        head.append("\r\n")
+        self.log_request(status, len(body))
+        data = "".join(head).encode("latin-1")
         if self.command != "HEAD":
-            self.wfile.write(body)
+            data += body
+        self.wfile.flush()
+        self.connection.sendall(data)
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(*_text(status, message, headers))
@@ -267,32 +395,30 @@ class Handler(BaseHTTPRequestHandler):
         if not sparql.strip():
             self._error(400, "missing query")
             return
-        select_fmt, graph_fmt = _negotiate(self.headers.get("Accept", ""), fmt)
-        self._send(*self.pool.run(sparql, select_fmt, graph_fmt))
-
-
-_BUSY_TEXT = b"server busy: too many connections open; try again\n"
-_BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-         b"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_TEXT), _BUSY_TEXT))
+        select_fmt, graph_fmt = _negotiate(self.headers.get("Accept") or "", fmt)
+        self._send(*self.worker.answer(self.conn, sparql, select_fmt, graph_fmt))
 
 
 class _Rejector(threading.Thread):
-    """Answers the connections over the limit with 503 from one thread, and closes each once the
-    client has read the answer and closed (or after two seconds): closing at once could reset the
-    connection before the client reads.  At most `most` are held; beyond that they are closed."""
+    """Sends a last answer (503) on connections and closes each from one thread once the client has
+    read it and closed (or after two seconds): closing at once could reset the connection before the
+    client reads.  At most `most` are held; beyond that they are closed."""
 
     def __init__(self, most: int = 1024):
         super().__init__(daemon=True, name="kg-serve-rejector")
         self._new: queue.SimpleQueue = queue.SimpleQueue()
         self._held = threading.BoundedSemaphore(most)
 
-    def reject(self, sock: socket.socket) -> None:
+    def send_and_close(self, sock: socket.socket, data: bytes) -> None:
         held = self._held.acquire(blocking=False)
         try:
             sock.setblocking(False)
             with contextlib.suppress(BlockingIOError):
                 sock.recv(65536)
-            sock.send(_BUSY)
+            sock.setblocking(True)
+            sock.settimeout(1.0)
+            sock.sendall(data)
+            sock.setblocking(False)
             sock.shutdown(socket.SHUT_WR)
         except OSError:
             if held:
@@ -337,61 +463,41 @@ class _Rejector(threading.Thread):
             return False
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, address, handler, max_connections: int):
-        self._slots = threading.BoundedSemaphore(max_connections)
-        self._rejector = _Rejector()
-        self._rejector.start()
-        super().__init__(address, handler)
-
-    def process_request(self, request, client_address):
-        if not self._slots.acquire(blocking=False):
-            self._rejector.reject(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request, client_address):
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (OSError, TimeoutError)):
-            return   # a client went away or stalled: nothing to report
-        super().handle_error(request, client_address)
-
-
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
           ready: Callable[[str], object] | None = None) -> None:
+    from .pool import WorkerPool
     from .store import open_store
     kg = open_store(settings.store)  # a clear error before any worker starts
-    pool = WorkerPool(settings, len(kg))
+    triples = len(kg)
     del kg
+    listen = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listen.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listen.bind((host, port))
+        listen.listen(128)
+        listen.setblocking(False)   # the workers wait in select and race to accept
+    except OSError as e:
+        listen.close()
+        raise EndpointError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+    except BaseException:
+        listen.close()
+        raise
+    rejector = _Rejector()
+    rejector.start()
+    try:
+        pool = WorkerPool(settings, listen, triples, send_and_close=rejector.send_and_close)
+    except BaseException:
+        listen.close()
+        raise
     if pool.note:
         print(f"kg serve: {pool.note}", file=sys.stderr)
-    handler = type("BoundHandler", (Handler,), {"pool": pool, "read_timeout": settings.read_timeout})
-    try:
-        httpd = _Server((host, port), handler, settings.max_connections)
-    except BaseException:
-        pool.close()
-        raise
     if ready:
-        bound_host, bound_port = httpd.server_address[:2]
-        if isinstance(bound_host, (bytes, bytearray)):
-            bound_host = bound_host.decode()
+        bound_host, bound_port = listen.getsockname()[:2]
         ready(f"http://{bound_host}:{bound_port}/sparql")
     try:
-        httpd.serve_forever()
+        pool.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        httpd.server_close()
         pool.close()
+        listen.close()

@@ -1,20 +1,22 @@
-"""The endpoint's query workers: processes that hold the store and answer one query at a time, bounded.
+"""The endpoint's worker processes: each accepts connections on the shared listening socket, reads
+the requests and answers the queries itself, from one store shared by all of them (`kg.pool` starts,
+watches and replaces them).
 
-Workers start on the store on disk; when the store fits the memory limit, one in-memory copy is
-then made in a fork server and the workers are swapped for ones forked from it, which share it
-(`WorkerPool`).  Each worker cannot open an internet socket (a seccomp filter on Linux, unless
-SERVICE is allowed) and runs under a data-segment limit; the pool watches each worker's resident
-size and time, kills one that runs past a limit and starts a fresh one, and answers 503 with the
-reason.  `kg.server` feeds it.
+A worker cannot open an internet socket (a seccomp filter on Linux, unless SERVICE is allowed) and
+runs under a data-segment limit.  It says what each of its connections is doing in a table in shared
+memory (`Table`): idle between requests, reading one, running a query (since when), or writing the
+answer; the pool reads it to stop a query that runs past the time limit (it kills the worker, answers
+503 on that connection and gives the idle ones to the replacement, so no request is lost).  Each
+accepted connection is also handed to the pool (its descriptor, over the worker's control socket),
+which is how the pool can answer on it when the worker is gone.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing as mp
 import os
 import platform
-import queue
+import select
 import socket
 import struct
 import sys
@@ -116,12 +118,70 @@ class _TooLarge(Exception):
     pass
 
 
-BYTES_PER_TRIPLE = 500   # of pyoxigraph 0.5's in-memory store, measured
+# ------------------------------------------------------------------ the table the workers and the pool share
+FREE, IDLE, READING, QUERY, WRITING = -1.0, 0.0, 1.0, 2.0, 3.0   # what a connection is doing
+HEAD = 2     # per worker: connections open, queries running
+SLOT = 3     # per connection: its id, its state, when its query started (time.monotonic)
+STACK = 4 << 20   # bytes of stack for each connection's thread (the engine's parser recurses)
 
 
-def _worker(conn, settings: Settings, memory: bool) -> None:
-    """Answer queries sent over `conn` until it closes: from the shared in-memory copy (a worker
-    forked from the fork server that holds it) or from the store on disk."""
+class Table:
+    """Shared memory where each worker says what its connections are doing (a region per worker)."""
+
+    def __init__(self, cells, regions: int, slots: int):
+        self.cells = cells          # a multiprocessing RawArray of doubles
+        self.regions = regions
+        self.slots = slots          # connections per worker
+        self.size = HEAD + slots * SLOT
+
+    @classmethod
+    def create(cls, ctx, regions: int, slots: int) -> Table:
+        table = cls(ctx.RawArray("d", regions * (HEAD + slots * SLOT)), regions, slots)
+        for region in range(regions):
+            table.clear(region)
+        return table
+
+    def clear(self, region: int) -> None:
+        base = region * self.size
+        self.cells[base] = self.cells[base + 1] = 0.0
+        for i in range(self.slots):
+            self.cells[self.slot(region, i) + 1] = FREE
+
+    def slot(self, region: int, i: int) -> int:
+        """The index of connection slot `i` of a region."""
+        return region * self.size + HEAD + i * SLOT
+
+    def connections(self, region: int) -> Iterator[tuple[int, float, float]]:
+        """(id, state, query start) of each connection a worker holds."""
+        for i in range(self.slots):
+            at = self.slot(region, i)
+            if self.cells[at + 1] != FREE:
+                yield int(self.cells[at]), self.cells[at + 1], self.cells[at + 2]
+
+    def total(self, field: int) -> int:
+        """Connections open (field 0) or queries running (field 1) in all workers."""
+        return int(sum(self.cells[region * self.size + field] for region in range(self.regions)))
+
+
+class Connection:
+    """A client connection as its worker holds it."""
+
+    __slots__ = ("at", "handed_over", "id", "sock")
+
+    def __init__(self, sock: socket.socket, ident: int, at: int):
+        self.sock, self.id, self.at = sock, ident, at
+        self.handed_over = False    # left open for the pool to give to another worker
+
+
+class Retired(Exception):
+    """The worker is stopping: an idle connection is left to the pool."""
+
+
+# ------------------------------------------------------------------ a worker process
+def _worker(listen: socket.socket, ctl: socket.socket, table: Table, region: int, settings: Settings,
+            memory: bool, serial: int) -> None:
+    """Serve connections from the shared in-memory copy (a worker forked from the fork server that
+    holds it) or from the store on disk, until the pool says to stop or closes the control socket."""
     import resource
 
     import pyoxigraph as ox
@@ -130,36 +190,168 @@ def _worker(conn, settings: Settings, memory: bool) -> None:
     if memory:
         from . import shared_store
         if shared_store.STORE is None:
-            conn.send(("error", shared_store.ERROR or "the in-memory copy of the store is missing"))
+            ctl.send(b"e " + (shared_store.ERROR or "the in-memory copy of the store is missing").encode())
             return
         store = shared_store.STORE
     else:
         store = ox.Store.read_only(str(Path(settings.store) / "oxigraph"))
     used = _data_bytes()
     if used > limit * 0.8:
-        conn.send(("error", f"a query worker needs {used >> 20} MB to hold the store, too close to the memory "
-                            f"limit of {settings.max_memory} MB per worker: raise it (--max-memory) or query "
-                            "the store on disk (--on-disk)"))
+        ctl.send(b"e " + (f"a query worker needs {used >> 20} MB to hold the store, too close to the memory "
+                          f"limit of {settings.max_memory} MB per worker: raise it (--max-memory) or query "
+                          "the store on disk (--on-disk)").encode())
         return
+    threading.stack_size(STACK)
+    stacks = (table.slots + 4) * STACK   # the connections' threads reserve their stacks as data
     with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit + stacks, limit + stacks))
     sandboxed = settings.allow_service or forbid_network()
-    conn.send(("ready", sandboxed))
-    while True:
+    Worker(listen, ctl, table, region, settings, store, serial).run(sandboxed)
+
+
+class Worker:
+    """One worker process: an accepting loop, a thread per connection, the control socket."""
+
+    def __init__(self, listen: socket.socket, ctl: socket.socket, table: Table, region: int,
+                 settings: Settings, store, serial: int):
+        from .server import Handler
+        self.listen, self.ctl, self.table, self.region = listen, ctl, table, region
+        self.settings, self.store, self.serial = settings, store, serial
+        self.handler = Handler
+        self.lock = threading.Lock()
+        self.room = threading.Condition(self.lock)
+        self.free = list(range(table.slots - 1, -1, -1))
+        self.running = 0
+        self.go = threading.Event()
+        self.retiring = False
+        self.wake, self._wake_w = os.pipe()   # readable once the worker retires: idle connections stop waiting
+        self._count = 0
+        self._base = region * table.size
+
+    def run(self, sandboxed: bool) -> None:
+        self.ctl.send(b"ready %d" % sandboxed)
+        threading.Thread(target=self._control, daemon=True, name="kg-worker-control").start()
+        self.go.wait()
+        while not self.retiring:
+            with self.room:
+                while not self.free and not self.retiring:
+                    self.room.wait()
+            if self.retiring:
+                break
+            select.select([self.listen.fileno(), self.wake], [], [])
+            if self.retiring:
+                break
+            try:
+                sock, _ = self.listen.accept()
+            except (BlockingIOError, InterruptedError):
+                continue     # another worker took it
+            except OSError:
+                time.sleep(0.05)   # out of descriptors for a moment
+                continue
+            self._count += 1
+            ident = (self.serial << 32) | self._count
+            try:
+                socket.send_fds(self.ctl, [b"o %d" % ident], [sock.fileno()])
+            except OSError:
+                sock.close()
+                return      # the pool is gone
+            self._open(sock, ident, READING)
+        with self.room:
+            while len(self.free) < self.table.slots:
+                self.room.wait()
+        with contextlib.suppress(OSError):
+            self.ctl.send(b"r")
+
+    def _control(self) -> None:
+        """Messages from the pool: a connection to adopt, go (accept), quit (retire)."""
+        while True:
+            try:
+                message, fds, _, _ = socket.recv_fds(self.ctl, 64, 1)
+            except OSError:
+                message, fds = b"", []
+            if not message:
+                os._exit(0)      # the pool is gone
+            kind = message[:1]
+            if kind == b"a" and fds:
+                self._open(socket.socket(fileno=fds[0]), int(message[2:]), IDLE)
+            elif kind == b"g":
+                self.go.set()
+            elif kind == b"q":
+                with self.room:
+                    self.retiring = True
+                    self.room.notify_all()
+                os.write(self._wake_w, b"q")
+                self.go.set()
+
+    def _open(self, sock: socket.socket, ident: int, state: float) -> None:
+        with self.lock:
+            if not self.free:
+                sock.close()
+                return
+            i = self.free.pop()
+            at = self.table.slot(self.region, i)
+            cells = self.table.cells
+            cells[at], cells[at + 1], cells[at + 2] = float(ident), state, 0.0
+            cells[self._base] += 1
         try:
-            job = conn.recv()
-        except EOFError:
-            return
+            threading.Thread(target=self._serve, args=(Connection(sock, ident, at), i), daemon=True).start()
+        except RuntimeError:      # no thread to be had: the connection is closed
+            self._closed(Connection(sock, ident, at), i)
+
+    def _serve(self, conn: Connection, i: int) -> None:
         try:
-            answer = _answer(store, job, settings)
+            self.handler(conn, self)
+        except Exception as e:  # noqa: BLE001 - one connection's failure is logged in one line, the worker goes on
+            if not isinstance(e, (OSError, TimeoutError)):
+                print(f"kg serve: a connection failed: {type(e).__name__}: {e}", file=sys.stderr)
+        finally:
+            self._closed(conn, i)
+
+    def _closed(self, conn: Connection, i: int) -> None:
+        if conn.handed_over:
+            conn.sock.close()        # the pool holds it open for the next worker
+        else:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.sock.close()
+            with contextlib.suppress(OSError):
+                self.ctl.send(b"c %d" % conn.id)
+        with self.room:
+            cells = self.table.cells
+            cells[conn.at], cells[conn.at + 1] = 0.0, FREE
+            cells[self._base] -= 1
+            self.free.append(i)
+            self.room.notify_all()
+
+    def state(self, conn: Connection, state: float) -> None:
+        self.table.cells[conn.at + 1] = state
+
+    def answer(self, conn: Connection, sparql: bytes, select_fmt: str, graph_fmt: str) -> Answer:
+        """Answer one query on a connection (503 at once when too many are running)."""
+        s = self.settings
+        with self.lock:
+            if self.table.total(1) >= s.workers + s.max_queue:
+                return _text(503, "all query workers are busy; try again", {"Retry-After": "1"})
+            self.running += 1
+            self.table.cells[self._base + 1] = self.running
+        cells = self.table.cells
+        cells[conn.at + 2] = time.monotonic()
+        cells[conn.at + 1] = QUERY
+        try:
+            return _answer(self.store, (sparql, select_fmt, graph_fmt), s)
         except MemoryError:
-            answer = _memory_answer(settings)
-        conn.send(answer)
+            return _memory_answer(s)
+        finally:
+            cells[conn.at + 1] = WRITING
+            with self.lock:
+                self.running -= 1
+                self.table.cells[self._base + 1] = self.running
 
 
 def _memory_answer(settings: Settings) -> Answer:
-    return _text(503, f"query stopped: it needed more memory than the limit of {settings.max_memory} MB "
-                      "per query; narrow it (fewer joins, a LIMIT) or ask the operator for --max-memory")
+    return _text(503, f"query stopped: its worker needed more memory than the limit of {settings.max_memory} MB "
+                      "(for this query or one running beside it); narrow it (fewer joins, a LIMIT) and try again, "
+                      "or ask the operator for --max-memory")
 
 
 def _term_size(term) -> int:
@@ -186,22 +378,39 @@ def _take(items: Iterator, settings: Settings, size: Callable[[Any], int]) -> tu
     return taken, False
 
 
+_CHECKED: dict[str, tuple[Answer | None, int | None]] = {}   # a query's text -> what _check said
+
+
+def _check(sparql: str, settings: Settings) -> tuple[Answer | None, int | None]:
+    """(the answer refusing the query, or None; the LIMIT it ends with, or None)."""
+    from .query import QueryError, check_query, final_limit, is_update
+    if is_update(sparql):
+        return _text(403, "updates are not allowed: this endpoint is read-only"), None
+    try:
+        check_query(sparql, settings.allow_service)
+    except QueryError as e:
+        return _text(400, str(e)), None
+    return None, final_limit(sparql)
+
+
 def _answer(store, job: tuple[bytes, str, str], settings: Settings) -> Answer:
     import pyoxigraph as ox
 
-    from .query import PREFIXES, QueryError, check_query, is_update
+    from .query import PREFIXES
     from .results import NATIVE_FORMATS, ask_result, graph_results, native_select, select_results
 
     raw, select_fmt, graph_fmt = job
     sparql = raw.decode("utf-8", errors="replace")
-    if is_update(sparql):
-        return _text(403, "updates are not allowed: this endpoint is read-only")
-    try:
-        check_query(sparql, settings.allow_service)
-    except QueryError as e:
-        return _text(400, str(e))
-    too_large = _text(503, f"query stopped: its result is larger than the limit of {settings.max_bytes} bytes; "
-                           "ask for fewer rows (LIMIT) or shorter values")
+    checked = _CHECKED.get(sparql)
+    if checked is None:
+        checked = _check(sparql, settings)
+        if len(sparql) <= 4096:    # the same queries come again and again (dashboards, scripts)
+            if len(_CHECKED) >= 1024:
+                _CHECKED.clear()
+            _CHECKED[sparql] = checked
+    refused, limit = checked
+    if refused is not None:
+        return refused
     headers: dict[str, str] = {}
     try:
         result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
@@ -209,7 +418,8 @@ def _answer(store, job: tuple[bytes, str, str], settings: Settings) -> Answer:
             return (200, SELECT_TYPES[select_fmt if select_fmt in ("json", "xml") else "json"],
                     ask_result(bool(result), select_fmt), headers)
         if isinstance(result, ox.QuerySolutions) and select_fmt in NATIVE_FORMATS:
-            native = native_select(result, select_fmt, settings.max_rows, settings.max_bytes)
+            small = limit is not None and limit <= settings.max_rows
+            native = native_select(result, select_fmt, settings.max_rows, settings.max_bytes, small=small)
             if native is None:   # too large whole: its first rows may still fit
                 result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
             else:
@@ -231,180 +441,13 @@ def _answer(store, job: tuple[bytes, str, str], settings: Settings) -> Answer:
             headers["X-Truncated"] = f"results cut at {settings.max_rows} rows (the endpoint's --max-rows)"
         return 200, ctype, body, headers
     except _TooLarge:
-        return too_large
+        return _text(503, f"query stopped: its result is larger than the limit of {settings.max_bytes} bytes; "
+                          "ask for fewer rows (LIMIT) or shorter values")
     except SyntaxError as e:
         return _text(400, f"SPARQL syntax error: {e}")
     except MemoryError:
         return _memory_answer(settings)
     except Exception as e:  # noqa: BLE001 - reported to the client, the worker lives on
         return _text(500, f"query failed: {e}")
-
-
-class WorkerPool:
-    """The query workers.  They start at once on the store on disk (the endpoint is ready in about a
-    second at any size); when the store fits the memory limit, it is then copied into memory once,
-    in a fork server, and each disk worker is swapped, when idle, for one forked from that copy: all
-    workers share one in-memory store, and a replacement starts in milliseconds."""
-
-    def __init__(self, settings: Settings, triples: int = 0):
-        self.settings = settings
-        self._spawning = mp.get_context("spawn")
-        self._idle: queue.Queue = queue.Queue()
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._procs: set = set()
-        self._disk: set = set()      # workers reading the store on disk, to swap for in-memory ones
-        self._memory = False         # whether new workers are forked from the in-memory copy
-        self._closed = False
-        self.sandboxed = False   # whether the workers cannot open internet sockets (see forbid_network)
-        self.note = ""           # what the operator should know (the store is queried on disk, ...)
-        need = triples * BYTES_PER_TRIPLE
-        copy = settings.in_memory and "forkserver" in mp.get_all_start_methods()
-        if copy and _data_bytes() + need >= (settings.max_memory << 20) * 0.6:
-            copy = False
-            self.note = (f"the store would take about {need >> 20} MB in memory, too much for the memory limit of "
-                         f"{settings.max_memory} MB per worker: querying it on disk (raise --max-memory to keep "
-                         "a copy in memory)")
-        for _ in range(settings.workers):
-            self._idle.put(self._spawn())
-        if copy:
-            threading.Thread(target=self._copy_into_memory, daemon=True, name="kg-serve-memory").start()
-
-    def _spawn(self, memory: bool = False):
-        ctx = self._fork_server() if memory else self._spawning
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child, self.settings, memory), daemon=True)
-        proc.start()
-        child.close()
-        message: tuple = ("error", "a query worker did not start (see the log above)")
-        try:
-            if parent.poll(300):
-                message = parent.recv()
-        except (EOFError, OSError):
-            pass
-        if message[0] != "ready":
-            proc.kill()
-            proc.join(5)
-            raise EndpointError(message[1])
-        self.sandboxed = bool(message[1])
-        with self._lock:
-            self._procs.add(proc)
-            if not memory:
-                self._disk.add(proc)
-        return proc, parent
-
-    def _fork_server(self):
-        from . import shared_store
-        os.environ[shared_store.ENV] = str(Path(self.settings.store) / "oxigraph")
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload([shared_store.__name__])
-        return ctx
-
-    def _copy_into_memory(self) -> None:
-        """Copy the store into memory once (in the fork server), then swap each disk worker, when it
-        is idle, for one forked from the copy."""
-        started = time.monotonic()
-        try:
-            fresh = self._spawn(memory=True)
-        except EndpointError as e:
-            print(f"kg serve: {e}; the store stays queried on disk", file=sys.stderr)
-            return
-        self._memory = True
-        while not self._closed:
-            with self._lock:
-                left = bool(self._disk)
-            if not left:
-                break
-            try:
-                proc, conn = self._idle.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if proc not in self._disk:
-                self._idle.put((proc, conn))
-                time.sleep(0.01)
-                continue
-            self._retire(proc, conn)
-            self._idle.put(fresh)
-            fresh = None
-            with self._lock:
-                left = bool(self._disk)
-            if left:
-                fresh = self._spawn(memory=True)
-        if fresh is not None:
-            self._retire(*fresh)
-        if not self._closed:
-            print(f"kg serve: the store is queried in memory now (one copy, made in "
-                  f"{time.monotonic() - started:.1f} s, shared by the workers)", file=sys.stderr)
-
-    def _retire(self, proc, conn) -> None:
-        proc.kill()
-        proc.join(10)
-        conn.close()
-        with self._lock:
-            self._procs.discard(proc)
-            self._disk.discard(proc)
-
-    def _replace(self, proc, conn) -> None:
-        """Kill a worker and, once its memory is given back, start another (in the background)."""
-        def run() -> None:
-            self._retire(proc, conn)
-            for attempt in range(5):
-                if self._closed:
-                    return
-                try:
-                    self._idle.put(self._spawn(memory=self._memory))
-                    return
-                except EndpointError as e:
-                    print(f"kg serve: could not replace a query worker: {e}", file=sys.stderr)
-                    time.sleep(1 + attempt)
-        threading.Thread(target=run, daemon=True).start()
-
-    def run(self, sparql: bytes, select_fmt: str, graph_fmt: str) -> Answer:
-        busy = _text(503, "all query workers are busy; try again", {"Retry-After": "1"})
-        with self._lock:
-            if self._pending >= self.settings.workers + self.settings.max_queue:
-                return busy
-            self._pending += 1
-        try:
-            try:
-                proc, conn = self._idle.get(timeout=self.settings.timeout)
-            except queue.Empty:
-                return busy
-            return self._ask(proc, conn, (sparql, select_fmt, graph_fmt))
-        finally:
-            with self._lock:
-                self._pending -= 1
-
-    def _ask(self, proc, conn, job) -> Answer:
-        s = self.settings
-        limit = s.max_memory << 20
-        deadline = time.monotonic() + s.timeout
-        rss = 0
-        try:
-            conn.send(job)
-            while not conn.poll(0.05):
-                if time.monotonic() >= deadline:
-                    self._replace(proc, conn)
-                    return _text(503, f"query stopped: it ran past the time limit of {s.timeout:g} s")
-                rss = _rss_bytes(proc.pid)
-                if rss > limit:
-                    self._replace(proc, conn)
-                    return _memory_answer(s)
-            answer = conn.recv()
-        except (EOFError, OSError):
-            proc.join(1)
-            self._replace(proc, conn)
-            if proc.exitcode == -6 or rss > limit // 2:   # the engine aborts when an allocation fails
-                return _memory_answer(s)
-            return _text(503, f"query stopped: its worker process died (exit code {proc.exitcode}); try again")
-        self._idle.put((proc, conn))
-        return answer
-
-    def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            procs = list(self._procs)
-        for p in procs:
-            p.kill()
 
 
