@@ -8,9 +8,11 @@ For each storage mode asked (memory: `kg serve` sharing one in-memory copy betwe
 against `oxigraph serve` in memory loaded with the same quads; disk: `kg serve --on-disk` against
 `oxigraph serve-read-only` on the store's own files), it starts both servers, checks that they
 give the same number of rows, then drives each with keep-alive clients for a fixed time per query
-kind and client count, one server after the other, and prints p50/p95 latency, requests/s and the
-ratio kg/oxigraph, and the floor: pyoxigraph answering each query in the bench's own process
-(no HTTP, no worker), as a multiple of Oxigraph's whole request.  It also prints how long
+kind and client count, the two servers taking turns over a few rounds (kg first in one round,
+oxigraph first in the next, so that a noisy machine's drift falls on both), and prints the median
+over the rounds of p50/p95 latency, requests/s and the ratio kg/oxigraph, and the floor: pyoxigraph
+answering each query in the bench's own process (no HTTP, no worker), as a multiple of Oxigraph's
+whole request.  It also prints how long
 `kg serve` took to answer its first query and, in memory mode, to have its in-memory copy ready.
 Load comes from `wrk` when it is installed (Debian's package), else from Python threads with
 http.client (slower: it narrows the gaps).
@@ -150,6 +152,21 @@ def _drive_python(target: str, clients: int, seconds: float) -> tuple[float, flo
             len(latencies) / took, errors[0])
 
 
+def turns(servers: Servers, query: str, clients: int, seconds: float,
+          rounds: int) -> tuple[tuple[float, float, float, int], tuple[float, float, float, int]]:
+    """kg serve's and oxigraph's (p50, p95, req/s, errors): medians over `rounds` turns each, the
+    order swapped every round."""
+    runs: dict[str, list[tuple[float, float, float, int]]] = {"kg": [], "ox": []}
+    for r in range(max(1, rounds)):
+        for who in (("kg", "ox") if r % 2 == 0 else ("ox", "kg")):
+            runs[who].append(drive(servers.kg if who == "kg" else servers.ox, query, clients, seconds))
+
+    def median(xs: list[tuple[float, float, float, int]]) -> tuple[float, float, float, int]:
+        return (statistics.median(x[0] for x in xs), statistics.median(x[1] for x in xs),
+                statistics.median(x[2] for x in xs), sum(x[3] for x in xs))
+    return median(runs["kg"]), median(runs["ox"])
+
+
 class Servers:
     """`kg serve` and Oxigraph's server on the same store, in one storage mode."""
 
@@ -240,6 +257,8 @@ def main() -> None:
                     help="storage mode(s) to compare (default: both)")
     ap.add_argument("--clients", action="append", type=int, help="concurrent clients (default: 1 and 4)")
     ap.add_argument("--seconds", type=float, default=5.0, help="per query kind, client count and server")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="turns of each server per query kind and client count (medians are printed)")
     ap.add_argument("--workers", type=int, default=2, help="kg serve's query workers")
     ap.add_argument("--max-memory", type=int, default=1500, help="kg serve's MB per worker (the copy must fit)")
     ap.add_argument("--floor-runs", type=int, default=200,
@@ -247,7 +266,7 @@ def main() -> None:
     args = ap.parse_args()
     triples = json.loads((args.store / "cchc-kg.json").read_text(encoding="utf-8")).get("triples", 0)
     print(f"store {args.store}: {triples:,} triples; load from {'wrk' if shutil.which('wrk') else 'Python threads'}; "
-          f"{args.seconds:g} s per run; kg serve with {args.workers} workers")
+          f"{args.rounds} rounds of {args.seconds:g} s per server; kg serve with {args.workers} workers")
     for mode in args.mode or ["memory", "disk"]:
         servers = Servers(args.store, mode, args.workers, args.max_memory)
         try:
@@ -264,8 +283,7 @@ def main() -> None:
                 if n_kg != n_ox:
                     raise SystemExit(f"{name}: kg serve gave {n_kg} rows, oxigraph {n_ox}")
                 for clients in args.clients or [1, 4]:
-                    k = drive(servers.kg, query, clients, args.seconds)
-                    o = drive(servers.ox, query, clients, args.seconds)
+                    k, o = turns(servers, query, clients, args.seconds, args.rounds)
                     errors = f"  errors kg {k[3]} ox {o[3]}" if k[3] or o[3] else ""
                     print(f"  {name:30} {clients:>7} {k[0]:>7.2f}/{k[1]:<7.2f} {o[0]:>7.2f}/{o[1]:<7.2f} "
                           f"{k[2]:>9.0f} {o[2]:>9.0f} {k[0] / o[0]:>6.2f} {o[2] / k[2]:>7.2f}{errors}")

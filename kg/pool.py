@@ -16,7 +16,6 @@ it may, the connections over the limit get an immediate 503 from here.
 from __future__ import annotations
 
 import contextlib
-import ctypes.util
 import functools
 import http
 import multiprocessing as mp
@@ -47,26 +46,6 @@ from .workers import (
 
 TICK = 0.05                 # seconds between two looks at the workers
 BYTES_PER_TRIPLE = 500      # of pyoxigraph 0.5's in-memory store, measured
-
-
-ALLOCATORS = ("mimalloc",)    # tried in order for the workers (KG_SERVE_ALLOCATOR=system: the C library's)
-
-
-def _preload_allocator() -> str:
-    """Have the workers use a faster memory allocator than the C library's, when one is installed
-    (Debian: libmimalloc2.0): the engine allocates for every result row, and its queries run 5-15 %
-    faster with it.  Only the processes started from here on load it.  Returns its name, or ''."""
-    wanted = os.environ.get("KG_SERVE_ALLOCATOR", "")
-    if wanted == "system" or not sys.platform.startswith("linux"):
-        return ""
-    for name in ([wanted] if wanted else ALLOCATORS):
-        found = ctypes.util.find_library(name)
-        if found:
-            loaded = os.environ.get("LD_PRELOAD", "")
-            if found not in loaded.split():
-                os.environ["LD_PRELOAD"] = f"{loaded} {found}".strip()
-            return name
-    return ""
 
 
 def response(answer: Answer) -> bytes:
@@ -126,7 +105,6 @@ class WorkerPool:
             self.note = (f"the store would take about {need >> 20} MB in memory, too much for the memory limit of "
                          f"{settings.max_memory} MB per worker: querying it on disk (raise --max-memory to keep "
                          "a copy in memory)")
-        self.allocator = _preload_allocator()
         started: list[_Process] = []
         try:
             for _ in range(settings.workers):

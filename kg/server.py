@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import io
 import queue
 import re
 import select
@@ -35,11 +34,10 @@ import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from .results import GRAPH_TYPES, SELECT_TYPES
-from .workers import IDLE, READING, WRITING, Connection, EndpointError, Retired, Settings, Worker, _text
+from .workers import IDLE, READING, WRITING, Answer, Connection, EndpointError, Retired, Settings, Worker, _text
 
 __all__ = ["EndpointError", "Settings", "serve"]
 
@@ -119,178 +117,255 @@ def _date() -> str:
     return str(_DATE[1])
 
 
-class _RequestTooLarge(Exception):
-    pass
+# At most four large requests (a body past 64 KB) decoded, checked and answered at once in a worker, so
+# that their copies (a 1 MB form makes about 20 MB of them) stay well within the worker's memory limit.
+_BIG_REQUEST = threading.BoundedSemaphore(4)
+_METHODS = frozenset({"GET", "HEAD", "POST"})
 
 
-class _RequestReader(io.RawIOBase):
-    """The connection's input, read within a deadline and a byte budget for each request.
-
-    A socket timeout alone lets a client hold a connection forever by sending a byte now and
-    then; here every read checks the time left for the whole request.  Between requests it waits
-    for the next one or for its worker to retire (then the connection, with nothing of the next
-    request read, is left for the pool to hand to another worker)."""
-
-    def __init__(self, conn: Connection, worker: Worker):
-        self._sock = conn.sock
-        self._conn = conn
-        self._worker = worker
-        self._deadline = 0.0
-        self._budget = 0
-        self._between = False
-        self._poll = select.poll()
-        self._poll.register(conn.sock, select.POLLIN)
-        self._poll.register(worker.wake, select.POLLIN)
-        self.limit = 0.0
-
-    def begin(self, seconds: float, budget: int, between: bool = True) -> None:
-        self.limit = seconds
-        self._deadline = time.monotonic() + seconds
-        self._budget = budget
-        self._between = between
-
-    def allow(self, more: int) -> None:
-        self._budget += more
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"request not received within {self.limit:g} s")
-        if self._budget <= 0:
-            raise _RequestTooLarge
-        if self._between:
-            self._between = False
-            self._worker.state(self._conn, IDLE)
-            ready = {fd for fd, _ in self._poll.poll(left * 1000)}
-            if not ready:
-                raise TimeoutError(f"request not received within {self.limit:g} s")
-            if self._sock.fileno() not in ready:
-                raise Retired
-            self._worker.state(self._conn, READING)
-        view = memoryview(b)[:self._budget]
-        self._sock.settimeout(max(self._deadline - time.monotonic(), 0.001))
-        n = self._sock.recv_into(view)
-        self._budget -= n
-        return n
+class _Close(Exception):
+    """The client went away, or its request was answered and the connection must close."""
 
 
-_BIG_BODY = threading.Lock()   # one large form body decoded at a time, so their copies do not add up
+def _cached(cache: dict, key, make: Callable):
+    """`make(key)`, remembered for the same key (the same queries come again and again: dashboards,
+    scripts); the cache is emptied when it holds 1,024 entries."""
+    value = cache.get(key)
+    if value is None:
+        value = make(key)
+        if len(cache) >= 1024:
+            cache.clear()
+        cache[key] = value
+    return value
 
 
-class Handler(BaseHTTPRequestHandler):
-    """The requests of one connection, in its worker's thread: runs them all when made."""
+def _split_target(target: str) -> tuple[str, dict[str, list[str]]]:
+    url = urlsplit(target)
+    return url.path, parse_qs(url.query)
 
-    server_version = "cchc-kg-sparql/0.4"
-    protocol_version = "HTTP/1.1"     # connections kept open between requests (each within read_timeout)
-    disable_nagle_algorithm = True    # an answer leaves at once, not after a delayed ACK
-    wbufsize = 1 << 16                # the head and a small body leave in one write (flushed per request)
-    read_timeout = 10.0
-    quiet = True
+
+_TARGETS: dict[str, tuple[str, dict[str, list[str]]]] = {}   # request target -> (path, query parameters)
+_FORMATS: dict[tuple[str, str | None], tuple[str, str]] = {}   # (Accept, ?format=) -> formats
+
+
+class Handler:
+    """The requests of one connection, in its worker's thread: runs them all when made.
+
+    The socket stays non-blocking: each request's head (and body) is read with recv straight into a
+    buffer, within one deadline for the whole request and a cap on its size, and each answer leaves
+    in one send of head and body.  Between requests the connection waits for the next one or for its
+    worker to retire (then the connection, with nothing of the next request read, is left for the
+    pool to hand to another worker)."""
+
+    server_version = "cchc-kg-sparql/0.5"
 
     def __init__(self, conn: Connection, worker: Worker):
-        self.conn = conn
-        self.worker = worker
+        self.conn, self.worker, self.sock = conn, worker, conn.sock
         self.read_timeout = worker.settings.read_timeout
-        super().__init__(conn.sock, ("client", 0), worker)   # type: ignore[arg-type]
+        self.buf = bytearray()             # bytes received and not yet used (a pipelined request)
+        self.close_connection = False
+        self._unread = False               # answered without reading the whole request: drain before closing
+        self._deadline = 0.0
+        self.command = self.request_version = ""
+        self.headers = _Headers()
+        self._poll = select.poll()
+        self._poll.register(self.sock, select.POLLIN)
+        self._poll.register(worker.wake, select.POLLIN)
+        with contextlib.suppress(OSError):
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # an answer leaves at once
+        self.sock.setblocking(False)
+        try:
+            while not self.close_connection:
+                self._one()
+        except Retired:
+            conn.handed_over = True
+            return
+        except (_Close, TimeoutError, ConnectionError):
+            pass
+        self._finish()
 
-    def parse_request(self) -> bool:
-        """The request line and headers (as BaseHTTPRequestHandler reads them, without the email parser)."""
-        self.command = None   # type: ignore[assignment]
-        self.request_version = version = self.default_request_version
-        self.close_connection = True
-        raw: bytes = getattr(self, "raw_requestline", b"")
-        self.requestline = requestline = str(raw, "iso-8859-1").rstrip("\r\n")
+    # ---------------------------------------------------------------- reading
+    def _wait(self, event: int) -> None:
+        """Until the socket is readable (or writable), within the request's deadline."""
+        left = self._deadline - time.monotonic()
+        if left > 0:
+            poll = select.poll()
+            poll.register(self.sock, event)
+            if poll.poll(left * 1000):
+                return
+        raise TimeoutError
+
+    def _receive(self, most: int) -> None:
+        """Some more bytes of the request into the buffer (at most `most`); _Close when the client closed."""
+        while True:
+            try:
+                data = self.sock.recv(most)
+            except BlockingIOError:
+                self._wait(select.POLLIN)
+                continue
+            if not data:
+                raise _Close
+            self.buf += data
+            return
+
+    def _next(self) -> None:
+        """Wait for the next request (or for the worker to retire, when nothing of one is here)."""
+        if self.buf.strip(b"\r\n"):
+            self.worker.state(self.conn, READING)
+            return
+        self.buf.clear()
+        self.worker.state(self.conn, IDLE)
+        ready = {fd for fd, _ in self._poll.poll(self.read_timeout * 1000)}
+        if not ready:
+            raise _Close          # idle past the deadline
+        if self.sock.fileno() not in ready:
+            raise Retired
+        self.worker.state(self.conn, READING)
+
+    def _head(self) -> str | None:
+        """The request line and headers as text (the buffer keeps what follows), or None once refused."""
+        searched = 0
+        while True:
+            while self.buf[:1] in (b"\r", b"\n"):     # blank lines before a request are ignored
+                del self.buf[:1]
+            end = self.buf.find(b"\n\r\n", max(searched - 2, 0))
+            size = 3
+            bare = self.buf.find(b"\n\n", max(searched - 1, 0), end if end >= 0 else len(self.buf))
+            if bare >= 0:
+                end, size = bare, 2
+            if 0 <= end <= MAX_HEAD:
+                head = self.buf[:end].decode("iso-8859-1")
+                del self.buf[:end + size]
+                return head
+            searched = len(self.buf)
+            if searched > MAX_HEAD or end > MAX_HEAD:
+                self._unread = True
+                line = self.buf.find(b"\n")
+                if line < 0 or line > MAX_HEAD:
+                    self._error(414, f"request line too long (at most {MAX_HEAD} bytes)")
+                else:
+                    self._error(431, f"request head too large (at most {MAX_HEAD} bytes)")
+                return None
+            self._receive(MAX_HEAD + 8192 - searched)
+
+    def _body(self, length: int) -> bytearray | None:
+        """The request's body of `length` bytes, or None once refused (408, or 400 when cut short)."""
+        body = bytearray(length)
+        have = min(len(self.buf), length)
+        body[:have] = self.buf[:have]
+        del self.buf[:have]
+        view = memoryview(body)
+        try:
+            while have < length:
+                try:
+                    n = self.sock.recv_into(view[have:])
+                except BlockingIOError:
+                    self._wait(select.POLLIN)
+                    continue
+                if not n:
+                    raise _Close
+                have += n
+        except TimeoutError:
+            self._unread = True
+            self._error(408, f"request body not received within {self.read_timeout:g} s")
+            return None
+        except _Close:
+            self.close_connection = True
+            self._error(400, "request body shorter than its Content-Length")
+            return None
+        finally:
+            view.release()
+        return body
+
+    def _one(self) -> None:
+        """Read one request and answer it."""
+        self._next()
+        self._deadline = time.monotonic() + self.read_timeout
+        self._unread = False
+        self.command = ""
+        try:
+            head = self._head()
+        except TimeoutError:
+            raise _Close from None     # a request not received in time: the connection closes, as if idle
+        if head is None or not self._parse(head):
+            self.close_connection = True
+            return
+        if self.command == "GET" or self.command == "HEAD":
+            self.do_GET()
+        elif self.command == "POST":
+            self.do_POST()
+        else:
+            self._unread = True
+            self._error(501, f"unsupported method ({self.command!r}): use GET or POST")
+
+    def _parse(self, head: str) -> bool:
+        """The request line and headers (as http.server reads them); False once refused."""
+        lines = head.split("\n")
+        requestline = lines[0].rstrip("\r")
         words = requestline.split()
-        if not words:
-            return False
+        self.close_connection = True
+        self.request_version = "HTTP/0.9"
         if len(words) >= 3:
             version = words[-1]
             number = version[5:].split(".") if version.startswith("HTTP/") else []
             if len(number) != 2 or not all(n.isdigit() and len(n) <= 10 for n in number):
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                self._error(400, f"bad request version ({version!r})")
                 return False
             major_minor = int(number[0]), int(number[1])
             if major_minor >= (2, 0):
-                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({version[5:]})")
+                self._error(505, f"HTTP version not supported ({version[5:]})")
                 return False
             self.close_connection = major_minor < (1, 1)
             self.request_version = version
         if not 2 <= len(words) <= 3:
-            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            self._error(400, f"bad request syntax ({requestline[:200]!r})")
             return False
-        self.command, self.path = words[:2]
-        if len(words) == 2:
-            self.close_connection = True
-            if self.command != "GET":
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({self.command!r})")
-                return False
+        self.command, self.path = words[0], words[1]
+        if len(words) == 2 and self.command != "GET":
+            self._error(400, f"bad HTTP/0.9 request type ({self.command[:20]!r})")
+            return False
         if self.path.startswith("//"):
             self.path = "/" + self.path.lstrip("/")
-        headers = _Headers()
-        while True:
-            line = self.rfile.readline(65537)
-            if len(line) > 65536:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
-                return False
-            if line in (b"\r\n", b"\n", b""):
-                break
+        headers = self.headers = _Headers()
+        for line in lines[1:]:
             if len(headers) >= 100:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+                self._unread = True
+                self._error(431, "too many headers (at most 100)")
                 return False
-            name, colon, value = line.decode("iso-8859-1").partition(":")
+            name, colon, value = line.partition(":")
             if colon:
                 headers.add(name.strip(), value.strip())
-        self.headers = headers   # type: ignore[assignment]
         connection = (headers.get("Connection") or "").lower()
         if connection == "close":
             self.close_connection = True
         elif connection == "keep-alive":
             self.close_connection = False
+        if self.command not in _METHODS:
+            return True
         if (headers.get("Expect") or "").lower() == "100-continue" and self.request_version >= "HTTP/1.1":
-            return self.handle_expect_100()
+            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
         return True
 
-    def log_message(self, fmt, *args):
-        if not self.quiet:
-            super().log_message(fmt, *args)
-
-    def setup(self) -> None:
-        super().setup()
-        self.rfile.close()
-        self._reader = _RequestReader(self.conn, self.worker)
-        self.rfile = io.BufferedReader(self._reader, 8192)
-        self._unread = False
-
-    def handle_one_request(self) -> None:
-        self._reader.begin(self.read_timeout, MAX_HEAD + 8192)
-        try:
-            super().handle_one_request()
-        except Retired:
-            self.close_connection = self.conn.handed_over = True
-        except _RequestTooLarge:
-            self.close_connection = self._unread = True
-            with contextlib.suppress(OSError):
-                self._error(431, f"request head too large (at most {MAX_HEAD} bytes)")
-
-    def finish(self) -> None:
-        if self.conn.handed_over:
-            return
-        if self._unread:   # answered without reading the body: let the client read the answer before closing
-            with contextlib.suppress(OSError, _RequestTooLarge):
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_WR)
-                self._reader.begin(1.0, 256 * 1024, between=False)
-                while self._reader.readinto(bytearray(65536)):
-                    pass
-        with contextlib.suppress(OSError, _RequestTooLarge):
-            super().finish()
+    # ---------------------------------------------------------------- writing
+    def _write(self, data: bytes, body: bytes = b"") -> None:
+        """`data` then `body`, in one system call when the client reads fast enough."""
+        self._deadline = time.monotonic() + max(WRITE_TIMEOUT, self.read_timeout)
+        views = [memoryview(part) for part in (data, body) if part]
+        while views:
+            try:
+                sent = self.sock.sendmsg(views)
+            except BlockingIOError:
+                sent = 0
+            while sent:
+                if sent >= len(views[0]):
+                    sent -= len(views.pop(0))
+                else:
+                    views[0], sent = views[0][sent:], 0
+            if views:
+                self._wait(select.POLLOUT)
 
     def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.worker.state(self.conn, WRITING)
-        self.connection.settimeout(max(WRITE_TIMEOUT, self.read_timeout))
         charset = "; charset=utf-8" if ctype.startswith(("text/", "application/sparql")) or "json" in ctype else ""
         head = [f"HTTP/1.1 {status} {_PHRASES.get(status, '')}\r\nServer: {self.server_version}\r\n"
                 f"Date: {_date()}\r\nContent-Type: {ctype}{charset}\r\nContent-Length: {len(body)}\r\n"
@@ -300,33 +375,45 @@ class Handler(BaseHTTPRequestHandler):
             head.append("Connection: close\r\n")
             self.close_connection = True
         head.append("\r\n")
-        self.log_request(status, len(body))
         data = "".join(head).encode("latin-1")
-        if self.command != "HEAD":
-            data += body
-        self.wfile.flush()
-        self.connection.sendall(data)
+        if self.command == "HEAD":
+            self._write(data)
+        elif len(body) <= 16384:
+            self._write(data + body)
+        else:
+            self._write(data, body)
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(*_text(status, message, headers))
 
-    def do_GET(self):
-        url = urlsplit(self.path)
-        params = parse_qs(url.query)
-        if url.path in ("/", "/sparql") and "query" not in params and "update" not in params:
+    def _finish(self) -> None:
+        """Before closing: a client whose request was answered unread gets time to read the answer."""
+        if not self._unread:
+            return
+        with contextlib.suppress(OSError, TimeoutError, _Close):
+            self.sock.shutdown(socket.SHUT_WR)
+            self._deadline = time.monotonic() + 1.0
+            drained = 0
+            while drained < 256 * 1024:
+                self.buf.clear()
+                self._receive(65536)
+                drained += len(self.buf)
+
+    # ---------------------------------------------------------------- requests
+    def do_GET(self) -> None:
+        path, params = _cached(_TARGETS, self.path, _split_target) if len(self.path) <= 8192 \
+            else _split_target(self.path)
+        if path in ("/", "/sparql") and "query" not in params and "update" not in params:
             from .resources import query_page
             self._send(200, "text/html", query_page())
             return
-        if url.path != "/sparql":
+        if path != "/sparql":
             self._error(404, "not found: the endpoint is /sparql")
             return
         if "update" in params:
             self._error(403, "updates are not allowed: this endpoint is read-only")
             return
         self._query(params.get("query", [""])[0].encode("utf-8"), params.get("format", [None])[0])
-
-    def do_HEAD(self):
-        self.do_GET()
 
     def _body_length(self) -> int | None:
         """The body's length from the headers, or None once the request has been refused."""
@@ -348,7 +435,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return int(value)
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         url = urlsplit(self.path)
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if url.path != "/sparql":
@@ -366,37 +453,32 @@ class Handler(BaseHTTPRequestHandler):
         length = self._body_length()
         if length is None:
             return
-        self._reader.allow(length)
-        try:
-            body = self.rfile.read(length)
-        except TimeoutError:
-            self._unread = True
-            self._error(408, f"request body not received within {self.read_timeout:g} s")
-            return
-        if len(body) < length:
-            self._error(400, "request body shorter than its Content-Length")
+        body = self._body(length)
+        if body is None:
             return
         fmt = parse_qs(url.query).get("format", [None])[0]
-        if ctype == "application/sparql-query":
-            self._query(body, fmt)
-            return
-        with _BIG_BODY if length > 65536 else contextlib.nullcontext():
-            form = parse_qs(body.decode("utf-8", errors="replace"))
+        with _BIG_REQUEST if length > 65536 else contextlib.nullcontext():
+            answer = self._posted(body, ctype == "application/sparql-query", fmt)
             del body
-            if "update" in form:
-                self._error(403, "updates are not allowed: this endpoint is read-only")
-                return
-            sparql = form.get("query", [""])[0].encode("utf-8")
-            fmt = form.get("format", [fmt])[0]
-            del form
-        self._query(sparql, fmt)
+        self._send(*answer)
+
+    def _posted(self, body: bytearray, sparql_query: bool, fmt: str | None) -> Answer:
+        """The answer to a posted query (the body's own bytes, or a form's `query` field)."""
+        if sparql_query:
+            return self._answer(body, fmt)
+        form = parse_qs(body.decode("utf-8", errors="replace"))
+        if "update" in form:
+            return _text(403, "updates are not allowed: this endpoint is read-only")
+        return self._answer(form.get("query", [""])[0].encode("utf-8"), form.get("format", [fmt])[0])
 
     def _query(self, sparql: bytes, fmt: str | None) -> None:
+        self._send(*self._answer(sparql, fmt))
+
+    def _answer(self, sparql: bytes | bytearray, fmt: str | None) -> Answer:
         if not sparql.strip():
-            self._error(400, "missing query")
-            return
-        select_fmt, graph_fmt = _negotiate(self.headers.get("Accept") or "", fmt)
-        self._send(*self.worker.answer(self.conn, sparql, select_fmt, graph_fmt))
+            return _text(400, "missing query")
+        select_fmt, graph_fmt = _cached(_FORMATS, (self.headers.get("Accept") or "", fmt), lambda k: _negotiate(*k))
+        return self.worker.answer(self.conn, sparql, select_fmt, graph_fmt)
 
 
 class _Rejector(threading.Thread):

@@ -180,6 +180,19 @@ class Retired(Exception):
 # ------------------------------------------------------------------ a worker process
 def _worker(listen: socket.socket, ctl: socket.socket, table: Table, region: int, settings: Settings,
             memory: bool, serial: int) -> None:
+    """A worker process's life (quietly over when the pool is gone: kg serve is stopping)."""
+    sys.unraisablehook = _one_line
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        _work(listen, ctl, table, region, settings, memory, serial)
+
+
+def _one_line(u: Any) -> None:
+    """An error Python can only report (a thread that could not start for want of memory, say), in one line."""
+    print(f"kg serve: {u.err_msg or 'ignored error'}: {u.exc_type.__name__}: {u.exc_value}", file=sys.stderr)
+
+
+def _work(listen: socket.socket, ctl: socket.socket, table: Table, region: int, settings: Settings,
+          memory: bool, serial: int) -> None:
     """Serve connections from the shared in-memory copy (a worker forked from the fork server that
     holds it) or from the store on disk, until the pool says to stop or closes the control socket."""
     import resource
@@ -326,7 +339,7 @@ class Worker:
     def state(self, conn: Connection, state: float) -> None:
         self.table.cells[conn.at + 1] = state
 
-    def answer(self, conn: Connection, sparql: bytes, select_fmt: str, graph_fmt: str) -> Answer:
+    def answer(self, conn: Connection, sparql: bytes | bytearray, select_fmt: str, graph_fmt: str) -> Answer:
         """Answer one query on a connection (503 at once when too many are running)."""
         s = self.settings
         with self.lock:
@@ -393,7 +406,7 @@ def _check(sparql: str, settings: Settings) -> tuple[Answer | None, int | None]:
     return None, final_limit(sparql)
 
 
-def _answer(store, job: tuple[bytes, str, str], settings: Settings) -> Answer:
+def _answer(store, job: tuple[bytes | bytearray, str, str], settings: Settings) -> Answer:
     import pyoxigraph as ox
 
     from .query import PREFIXES

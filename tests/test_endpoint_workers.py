@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
@@ -101,41 +100,58 @@ def test_queries_past_workers_plus_queue_get_503_at_once(one_worker):
     conn.close()
 
 
-def test_the_workers_use_the_faster_allocator_when_installed(one_worker):
-    """mimalloc (Debian libmimalloc2.0) is loaded in the workers when the machine has it."""
-    import ctypes.util
-    if not ctypes.util.find_library("mimalloc"):
-        pytest.skip("libmimalloc is not installed")
-    host, port, _, pid = one_worker
-    conn = http.client.HTTPConnection(host, port, timeout=30)
-    assert ask(conn, DOCUMENTS)[0] == 200
-    conn.close()
-    workers = _descendants(pid)
-    assert workers and all(b"mimalloc" in _read(Path(f"/proc/{w}/maps")) for w in workers), workers
-    assert b"mimalloc" not in _read(Path(f"/proc/{pid}/maps"))   # kg serve's own process keeps the C library's
+def _exchange(host: str, port: int, data: bytes, answers: int, wait: float = 10.0) -> list[bytes]:
+    """Send `data` on one connection and read `answers` whole responses (head and Content-Length body)."""
+    import socket
+    got: list[bytes] = []
+    buf = b""
+    with socket.create_connection((host, port), timeout=wait) as s:
+        s.sendall(data)
+        while len(got) < answers:
+            end = buf.find(b"\r\n\r\n")
+            if end >= 0:
+                head = buf[:end].decode("latin-1")
+                length = int(next((line.split(":", 1)[1] for line in head.split("\r\n")
+                                   if line.lower().startswith("content-length:")), "0"))
+                if head.startswith("HTTP/1.1 100 "):
+                    length = 0
+                if len(buf) >= end + 4 + length:
+                    got.append(buf[:end + 4 + length])
+                    buf = buf[end + 4 + length:]
+                    continue
+            more = s.recv(65536)
+            if not more:
+                break
+            buf += more
+    return got
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
-
-
-def _descendants(pid: int) -> list[int]:
-    parent: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = _read(entry / "stat")
-            if stat:
-                parent[int(entry.name)] = int(stat.rsplit(b")", 1)[1].split()[1])
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        children = [c for c, its in parent.items() if its == p]
-        found += children
-        todo += children
-    return found
+def test_requests_as_clients_really_send_them(one_worker):
+    """Pipelined requests, bare line feeds, a blank line before a request, HTTP/1.0 keep-alive, an
+    expected 100 Continue, HEAD, an unknown method and an overlong request line."""
+    host, port, _, _ = one_worker
+    target = ("/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})).encode()
+    get = b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nAccept: application/sparql-results+json\r\n\r\n"
+    three = _exchange(host, port, get + b"\r\n" + get + b"GET " + target + b" HTTP/1.1\nHost: x\n\n", 3)
+    assert len(three) == 3 and all(r.startswith(b"HTTP/1.1 200 ") and r.endswith(b'"boolean": true}')
+                                   for r in three), three
+    old = _exchange(host, port, b"GET " + target + b" HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" * 2, 2)
+    assert len(old) == 2 and b"Connection: close" not in old[0], old
+    body = DOCUMENTS.encode()
+    post = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+    cont, answer = _exchange(host, port, post, 2)
+    assert cont.startswith(b"HTTP/1.1 100 Continue") and answer.startswith(b"HTTP/1.1 200 ")
+    assert len(json.loads(answer.split(b"\r\n\r\n", 1)[1])["results"]["bindings"]) == 5
+    import socket
+    with socket.create_connection((host, port), timeout=10) as sock:   # HEAD: the head alone, then the close
+        sock.sendall(b"HEAD " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head = b"".join(iter(lambda: sock.recv(65536), b""))
+    assert head.startswith(b"HTTP/1.1 200 ") and head.endswith(b"\r\n\r\n") and b"Content-Length: 29" in head
+    (other,) = _exchange(host, port, b"DELETE /sparql HTTP/1.1\r\nHost: x\r\n\r\n", 1)
+    assert other.startswith(b"HTTP/1.1 501 ") and b"use GET or POST" in other
+    (long,) = _exchange(host, port, b"GET /sparql?query=" + b"A" * 70_000 + b" HTTP/1.1\r\n\r\n", 1)
+    assert long.startswith(b"HTTP/1.1 414 ")
 
 
 def test_a_port_in_use_is_one_clear_error(corpus_build):
