@@ -27,8 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from .errors import KGError
-from .results import GRAPH_TYPES, SELECT_TYPES
+from .query import PREFIXES, QueryError, check_query, final_limit, is_update
+from .results import (
+    GRAPH_TYPES,
+    NATIVE_FORMATS,
+    SELECT_TYPES,
+    ask_result,
+    graph_results,
+    native_select,
+    select_results,
+)
 
 # (status, content type, body, extra headers)
 Answer = tuple[int, str, bytes, dict[str, str]]
@@ -196,8 +207,6 @@ def _work(listen: socket.socket, ctl: socket.socket, table: Table, region: int, 
     """Serve connections from the shared in-memory copy (a worker forked from the fork server that
     holds it) or from the store on disk, until the pool says to stop or closes the control socket."""
     import resource
-
-    import pyoxigraph as ox
 
     limit = settings.max_memory << 20
     if memory:
@@ -396,7 +405,6 @@ _CHECKED: dict[str, tuple[Answer | None, int | None]] = {}   # a query's text ->
 
 def _check(sparql: str, settings: Settings) -> tuple[Answer | None, int | None]:
     """(the answer refusing the query, or None; the LIMIT it ends with, or None)."""
-    from .query import QueryError, check_query, final_limit, is_update
     if is_update(sparql):
         return _text(403, "updates are not allowed: this endpoint is read-only"), None
     try:
@@ -407,11 +415,6 @@ def _check(sparql: str, settings: Settings) -> tuple[Answer | None, int | None]:
 
 
 def _answer(store, job: tuple[bytes | bytearray, str, str], settings: Settings) -> Answer:
-    import pyoxigraph as ox
-
-    from .query import PREFIXES
-    from .results import NATIVE_FORMATS, ask_result, graph_results, native_select, select_results
-
     raw, select_fmt, graph_fmt = job
     sparql = raw.decode("utf-8", errors="replace")
     checked = _CHECKED.get(sparql)
