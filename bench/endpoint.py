@@ -152,18 +152,48 @@ def _drive_python(target: str, clients: int, seconds: float) -> tuple[float, flo
             len(latencies) / took, errors[0])
 
 
-def turns(servers: Servers, query: str, clients: int, seconds: float,
-          rounds: int) -> tuple[tuple[float, float, float, int], tuple[float, float, float, int]]:
-    """kg serve's and oxigraph's (p50, p95, req/s, errors): medians over `rounds` turns each, the
-    order swapped every round."""
-    runs: dict[str, list[tuple[float, float, float, int]]] = {"kg": [], "ox": []}
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its living descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+Run = tuple[float, float, float, int, float]   # p50 ms, p95 ms, requests/s, errors, CPU ms per request
+
+
+def turns(servers: Servers, query: str, clients: int, seconds: float, rounds: int) -> tuple[Run, Run]:
+    """kg serve's and oxigraph's runs: medians over `rounds` turns each, the order swapped every round.
+    Besides latency, the CPU time the server's processes used per request (steadier than latency on a
+    shared machine, where another tenant's load moves both)."""
+    runs: dict[str, list[Run]] = {"kg": [], "ox": []}
     for r in range(max(1, rounds)):
         for who in (("kg", "ox") if r % 2 == 0 else ("ox", "kg")):
-            runs[who].append(drive(servers.kg if who == "kg" else servers.ox, query, clients, seconds))
+            pid = servers.procs[0 if who == "kg" else 1].pid
+            cpu = tree_cpu(pid)
+            p50, p95, rate, errors = drive(servers.kg if who == "kg" else servers.ox, query, clients, seconds)
+            used = tree_cpu(pid) - cpu
+            runs[who].append((p50, p95, rate, errors, used * 1000 / max(rate * seconds, 1)))
 
-    def median(xs: list[tuple[float, float, float, int]]) -> tuple[float, float, float, int]:
+    def median(xs: list[Run]) -> Run:
         return (statistics.median(x[0] for x in xs), statistics.median(x[1] for x in xs),
-                statistics.median(x[2] for x in xs), sum(x[3] for x in xs))
+                statistics.median(x[2] for x in xs), sum(x[3] for x in xs), statistics.median(x[4] for x in xs))
     return median(runs["kg"]), median(runs["ox"])
 
 
@@ -276,7 +306,7 @@ def main() -> None:
                 ready += f"; its shared in-memory copy was ready after {servers.kg_memory:.1f} s"
             print(f"\n{mode}: kg serve vs {other}; {ready}")
             print(f"  {'query':30} {'clients':>7} {'kg p50/p95 ms':>15} {'ox p50/p95 ms':>15} "
-                  f"{'kg req/s':>9} {'ox req/s':>9} {'p50 ×':>6} {'req/s ×':>7}")
+                  f"{'kg req/s':>9} {'ox req/s':>9} {'p50 ×':>6} {'req/s ×':>7} {'CPU ms/req kg/ox':>17} {'×':>5}")
             at_one: dict[str, float] = {}
             for name, query in QUERIES.items():
                 n_kg, n_ox = rows(servers.kg, query), rows(servers.ox, query)
@@ -286,7 +316,8 @@ def main() -> None:
                     k, o = turns(servers, query, clients, args.seconds, args.rounds)
                     errors = f"  errors kg {k[3]} ox {o[3]}" if k[3] or o[3] else ""
                     print(f"  {name:30} {clients:>7} {k[0]:>7.2f}/{k[1]:<7.2f} {o[0]:>7.2f}/{o[1]:<7.2f} "
-                          f"{k[2]:>9.0f} {o[2]:>9.0f} {k[0] / o[0]:>6.2f} {o[2] / k[2]:>7.2f}{errors}")
+                          f"{k[2]:>9.0f} {o[2]:>9.0f} {k[0] / o[0]:>6.2f} {o[2] / k[2]:>7.2f} "
+                          f"{k[4]:>8.2f}/{o[4]:<8.2f} {k[4] / o[4]:>5.2f}{errors}")
                     if clients == 1:
                         at_one[name] = o[0]
         finally:
@@ -297,7 +328,8 @@ def main() -> None:
             for name, ms in floor(args.store, mode, args.floor_runs).items():
                 if name in at_one:
                     print(f"    {name:30} {ms:7.2f} ms  ({ms / at_one[name]:.2f}× oxigraph's p50)")
-    print("\n× columns: kg p50 / oxigraph p50, and oxigraph req/s / kg req/s (1.0 = on par; above = kg slower)")
+    print("\n× columns: kg p50 / oxigraph p50, oxigraph req/s / kg req/s, and kg's CPU per request / oxigraph's "
+          "(1.0 = on par; above = kg slower)")
 
 
 if __name__ == "__main__":

@@ -164,3 +164,26 @@ def test_a_port_in_use_is_one_clear_error(corpus_build):
         port = taken.getsockname()[1]
         with pytest.raises(EndpointError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
             serve(Settings(corpus_build.store), port=port)
+
+
+def test_the_in_memory_copy_holds_the_stored_quads(corpus_build, monkeypatch, tmp_path):
+    """The same quads, blank nodes aside: those get new labels in the copy, as a SPARQL result may give."""
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from kg.shared_store import _copy
+
+    def split(quads) -> tuple[set, int, int]:
+        quads = list(quads)
+        blank = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
+        nodes = {t for q in blank for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+        return set(quads) - set(blank), len(blank), len(nodes)
+
+    path = str(corpus_build.store / "oxigraph")
+    disk = split(ox.Store.read_only(path).quads_for_pattern(None, None, None, None))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    copy = split(_copy(path).quads_for_pattern(None, None, None, None))
+    assert copy == disk and disk[1] > 0
+    assert list(tmp_path.iterdir()) == []      # the dump it went through is gone
