@@ -261,13 +261,11 @@ class Servers:
 
 def floor(store: Path, mode: str, runs: int) -> dict[str, float]:
     """Per query kind, the median ms of pyoxigraph answering it in this process, no HTTP and no
-    worker (query + JSON results, on an in-memory copy or the store on disk as `mode` says): what
-    any endpoint written over pyoxigraph pays before it handles a single request."""
-    disk = ox.Store.read_only(str(store / "oxigraph"))
-    if mode == "memory":
-        kept = ox.Store()
-        kept.bulk_extend(disk.quads_for_pattern(None, None, None, None))
-        disk = kept
+    worker (query + JSON results, on an in-memory copy made as kg serve makes it, or on the store on
+    disk, as `mode` says): what any endpoint written over pyoxigraph pays before it handles a request."""
+    from kg.shared_store import copy_into_memory
+    path = str(store / "oxigraph")
+    disk = copy_into_memory(path) if mode == "memory" else ox.Store.read_only(path)
     out = {}
     for name, query in QUERIES.items():
         times = []

@@ -23,13 +23,13 @@ def _load(path: str) -> None:
     global STORE, ERROR, SECONDS
     started = time.perf_counter()
     try:
-        STORE = _copy(path)
+        STORE = copy_into_memory(path)
     except Exception as e:  # noqa: BLE001 - reported by the first worker, the endpoint goes on from disk
         ERROR = f"could not copy the store into memory ({type(e).__name__}: {e})"
     SECONDS = time.perf_counter() - started
 
 
-def _copy(path: str):
+def copy_into_memory(path: str):
     """The store at `path` copied into memory by dumping it to N-Quads and having the engine load
     that: queries then run faster than on a copy filled from Python (measured at 1M triples, the
     targets-of-a-year query 3.2-4.3 ms instead of 5.6; likely because the engine then allocates its

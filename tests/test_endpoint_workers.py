@@ -172,7 +172,7 @@ def test_the_in_memory_copy_holds_the_stored_quads(corpus_build, monkeypatch, tm
 
     import pyoxigraph as ox
 
-    from kg.shared_store import _copy
+    from kg.shared_store import copy_into_memory
 
     def split(quads) -> tuple[set, int, int]:
         quads = list(quads)
@@ -184,6 +184,6 @@ def test_the_in_memory_copy_holds_the_stored_quads(corpus_build, monkeypatch, tm
     disk = split(ox.Store.read_only(path).quads_for_pattern(None, None, None, None))
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
-    copy = split(_copy(path).quads_for_pattern(None, None, None, None))
+    copy = split(copy_into_memory(path).quads_for_pattern(None, None, None, None))
     assert copy == disk and disk[1] > 0
     assert list(tmp_path.iterdir()) == []      # the dump it went through is gone
