@@ -37,6 +37,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from test_endpoint_abuse import tree_cpu
+
 PREFIXES = ("PREFIX cchc: <https://w3id.org/cchc-kg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
             "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ")
 QUERIES = {   # the three kinds of the analysts' lookups: a label lookup, a year's targets, owners of targets
@@ -150,29 +153,6 @@ def _drive_python(target: str, clients: int, seconds: float) -> tuple[float, flo
     lat = sorted(latencies) or [0.0]
     return (statistics.median(lat) * 1000, lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000,
             len(latencies) / took, errors[0])
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its living descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
-                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-            except (OSError, ValueError, IndexError):
-                continue
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
-        try:
-            with open(f"/proc/{p}/stat", encoding="ascii", errors="replace") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, ValueError, IndexError):
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 Run = tuple[float, float, float, int, float]   # p50 ms, p95 ms, requests/s, errors, CPU ms per request

@@ -4,6 +4,7 @@ under overload every client gets an answer at once.  Everything runs on 127.0.0.
 bounded length; `bench/endpoint_abuse.py` runs the same probes and reports each."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -16,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -100,28 +102,35 @@ def _fetch(req: urllib.request.Request, timeout: float) -> tuple[int, str, dict]
         return e.code, e.read().decode("utf-8", "replace"), dict(e.headers)
 
 
-@pytest.fixture(scope="module")
-def endpoint(corpus_build, tmp_path_factory):
-    """The endpoint with its default limits (2 workers, memory, bytes, queue, connections), a short
-    time limit and read deadline so that the tests finish in seconds, and 50 rows per result."""
-    log = tmp_path_factory.mktemp("serve") / "stderr.log"
-    settings = {"timeout": TIMEOUT, "read_timeout": READ_TIMEOUT, "max_rows": 50}
+def start_endpoint(store: Path, settings: dict, log: Path) -> tuple[subprocess.Popen, str]:
+    """kg serve (the library's `serve`) in a new process on a free 127.0.0.1 port with `settings`,
+    its stderr in `log`: the process and its URL, once it listens (the test fails if it does not start)."""
     with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(corpus_build.store), json.dumps(settings)],
+        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(store), json.dumps(settings)],
                                 stdout=subprocess.PIPE, stderr=err, text=True)
     assert proc.stdout is not None  # a pipe
     line = proc.stdout.readline()
     if not line.startswith("Serving "):
         proc.kill()
         pytest.fail("server did not start: " + line + log.read_text())
-    yield Endpoint(proc, line.split()[1], log)
+    return proc, line.split()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint(corpus_build, tmp_path_factory):
+    """The endpoint with its default limits (2 workers, memory, bytes, queue, connections), a short
+    time limit and read deadline so that the tests finish in seconds, and 50 rows per result."""
+    log = tmp_path_factory.mktemp("serve") / "stderr.log"
+    settings = {"timeout": TIMEOUT, "read_timeout": READ_TIMEOUT, "max_rows": 50}
+    proc, url = start_endpoint(corpus_build.store, settings, log)
+    yield Endpoint(proc, url, log)
     proc.terminate()
     proc.wait(10)
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def _descendants(pid: int) -> dict[int, int]:
+    """Each living process under `pid`, with its parent, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -130,16 +139,42 @@ def tree_rss(pid: int) -> int:
                     children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
             except (OSError, ValueError, IndexError):
                 continue
-    total, todo = 0, [pid]
+    under, todo = {}, [pid]
     while todo:
         p = todo.pop()
-        todo.extend(children.get(p, []))
-        try:
-            with open(f"/proc/{p}/statm", encoding="ascii") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):
-            pass
+        for child in children.get(p, []):
+            under[child] = p
+            todo.append(child)
+    return under
+
+
+def _tree_sum(pid: int, read: Callable[[int], int]) -> int:
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        with contextlib.suppress(OSError, ValueError, IndexError):   # gone meanwhile
+            total += read(p)
     return total
+
+
+def _rss(p: int) -> int:
+    with open(f"/proc/{p}/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _cpu_ticks(p: int) -> int:
+    with open(f"/proc/{p}/stat", encoding="ascii", errors="replace") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants, from /proc."""
+    return _tree_sum(pid, _rss)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its living descendants, from /proc."""
+    return _tree_sum(pid, _cpu_ticks) / os.sysconf("SC_CLK_TCK")
 
 
 class PeakRSS:
@@ -336,26 +371,6 @@ def test_a_memory_bomb_gets_503_and_the_tree_stays_under_1_gb(endpoint):
     status, body, _ = endpoint.get("SELECT ?s WHERE { ?s a cchc:Document }")
     assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 5
     assert endpoint.count() == before
-
-
-def _descendants(pid: int) -> dict[int, int]:
-    """Each process under `pid`, with its parent."""
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
-                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    under, todo = {}, [pid]
-    while todo:
-        p = todo.pop()
-        for child, its_parent in parent.items():
-            if its_parent == p:
-                under[child] = p
-                todo.append(child)
-    return under
 
 
 @needs_proc

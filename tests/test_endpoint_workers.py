@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 
 import pytest
 
+from test_endpoint_abuse import start_endpoint
+
 pytestmark = pytest.mark.slow
 
-SERVER = """
-import json, sys
-from pathlib import Path
-from kg.server import Settings, serve
-serve(Settings(Path(sys.argv[1]), **json.loads(sys.argv[2])), port=0,
-      ready=lambda url: print("Serving", url, flush=True))
-"""
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 DOCUMENTS = "SELECT ?s WHERE { ?s a cchc:Document }"
 
@@ -30,15 +23,8 @@ def one_worker(corpus_build, tmp_path_factory):
     """One worker, one query at a time, a 2 s time limit; connections may stay idle 8 s."""
     log = tmp_path_factory.mktemp("serve-one") / "stderr.log"
     settings = {"workers": 1, "max_queue": 0, "timeout": 2.0, "read_timeout": 8.0}
-    with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(corpus_build.store), json.dumps(settings)],
-                                stdout=subprocess.PIPE, stderr=err, text=True)
-    assert proc.stdout is not None  # a pipe
-    line = proc.stdout.readline()
-    if not line.startswith("Serving "):
-        proc.kill()
-        pytest.fail("server did not start: " + line + log.read_text())
-    parts = urllib.parse.urlsplit(line.split()[1])
+    proc, url = start_endpoint(corpus_build.store, settings, log)
+    parts = urllib.parse.urlsplit(url)
     yield parts.hostname, parts.port, log, proc.pid
     proc.terminate()
     proc.wait(10)
