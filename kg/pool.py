@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http
 import multiprocessing as mp
 import os
 import queue
@@ -42,6 +41,7 @@ from .workers import (
     _rss_bytes,
     _text,
     _worker,
+    response_head,
 )
 
 TICK = 0.05                 # seconds between two looks at the workers
@@ -51,10 +51,7 @@ BYTES_PER_TRIPLE = 400      # data segment of the in-memory copy loaded from a d
 def response(answer: Answer) -> bytes:
     """A whole HTTP/1.1 response that closes the connection (for answers sent from here)."""
     status, ctype, body, headers = answer
-    lines = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}", f"Content-Type: {ctype}; charset=utf-8",
-             f"Content-Length: {len(body)}", "Access-Control-Allow-Origin: *", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    return response_head(status, ctype, len(body), headers, close=True, dated=False) + body
 
 
 class _Process:
@@ -76,11 +73,11 @@ class _Process:
 class WorkerPool:
     """The workers of one endpoint, all accepting on `listen`."""
 
-    def __init__(self, settings: Settings, listen: socket.socket, triples: int = 0,
-                 send_and_close: Callable[[socket.socket, bytes], None] | None = None):
+    def __init__(self, settings: Settings, listen: socket.socket, triples: int,
+                 send_and_close: Callable[[socket.socket, bytes], None]):
         self.settings = settings
         self.listen = listen
-        self._send_and_close = send_and_close or _send_and_close
+        self._send_and_close = send_and_close   # a last answer, then the connection closed
         self._spawning = mp.get_context("spawn")
         self.slots = -(-settings.max_connections // settings.workers)   # connections per worker
         self.table = Table.create(self._spawning, 2 * settings.workers + 1, self.slots)
@@ -117,7 +114,7 @@ class WorkerPool:
             self._add(w, [])
         threading.Thread(target=self._run, daemon=True, name="kg-serve-pool").start()
         if copy:
-            threading.Thread(target=self._copy_into_memory, daemon=True, name="kg-serve-memory").start()
+            threading.Thread(target=self._swap_to_memory, daemon=True, name="kg-serve-memory").start()
 
     # ---------------------------------------------------------------- starting workers (any thread)
     def _spawn(self, memory: bool) -> _Process:
@@ -184,7 +181,7 @@ class WorkerPool:
                 sock.close()
         threading.Thread(target=run, daemon=True, name="kg-serve-replace").start()
 
-    def _copy_into_memory(self) -> None:
+    def _swap_to_memory(self) -> None:
         """Copy the store into memory once (in the fork server), then swap each disk worker for one
         forked from the copy."""
         started = time.monotonic()
@@ -406,11 +403,3 @@ _LOST = response(_text(503, "request not answered: the worker reading it was sto
                            "limit); send it again", {"Retry-After": "1"}))
 _BUSY_TEXT = "server busy: too many connections open; try again"
 _BUSY = response(_text(503, _BUSY_TEXT, {"Retry-After": "1"}))
-
-
-def _send_and_close(sock: socket.socket, data: bytes) -> None:
-    with contextlib.suppress(OSError):
-        sock.settimeout(1.0)
-        sock.sendall(data)
-        sock.shutdown(socket.SHUT_RDWR)
-    sock.close()

@@ -23,7 +23,6 @@ What an attacker can make it do is bounded:
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import queue
 import re
 import select
@@ -33,11 +32,23 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from .results import GRAPH_TYPES, SELECT_TYPES
-from .workers import IDLE, READING, WRITING, Answer, Connection, EndpointError, Retired, Settings, Worker, _text
+from .workers import (
+    IDLE,
+    READING,
+    WRITING,
+    Answer,
+    Connection,
+    EndpointError,
+    Retired,
+    Settings,
+    Worker,
+    _text,
+    cached,
+    response_head,
+)
 
 __all__ = ["EndpointError", "Settings", "serve"]
 
@@ -105,18 +116,6 @@ class _Headers:
         return self._values.get(name.lower())
 
 
-_PHRASES = {s.value: s.phrase for s in HTTPStatus}
-_DATE = [0, ""]
-
-
-def _date() -> str:
-    """The Date header's value, made once a second."""
-    now = int(time.time())
-    if _DATE[0] != now:
-        _DATE[:] = [now, email.utils.formatdate(now, usegmt=True)]
-    return str(_DATE[1])
-
-
 # At most four large requests (a body past 64 KB) decoded, checked and answered at once in a worker, so
 # that their copies (a 1 MB form makes about 20 MB of them) stay well within the worker's memory limit.
 _BIG_REQUEST = threading.BoundedSemaphore(4)
@@ -125,18 +124,6 @@ _METHODS = frozenset({"GET", "HEAD", "POST"})
 
 class _Close(Exception):
     """The client went away, or its request was answered and the connection must close."""
-
-
-def _cached(cache: dict, key, make: Callable):
-    """`make(key)`, remembered for the same key (the same queries come again and again: dashboards,
-    scripts); the cache is emptied when it holds 1,024 entries."""
-    value = cache.get(key)
-    if value is None:
-        value = make(key)
-        if len(cache) >= 1024:
-            cache.clear()
-        cache[key] = value
-    return value
 
 
 def _split_target(target: str) -> tuple[str, dict[str, list[str]]]:
@@ -156,8 +143,6 @@ class Handler:
     in one send of head and body.  Between requests the connection waits for the next one or for its
     worker to retire (then the connection, with nothing of the next request read, is left for the
     pool to hand to another worker)."""
-
-    server_version = "cchc-kg-sparql/0.5"
 
     def __init__(self, conn: Connection, worker: Worker):
         self.conn, self.worker, self.sock = conn, worker, conn.sock
@@ -366,16 +351,9 @@ class Handler:
 
     def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.worker.state(self.conn, WRITING)
-        charset = "; charset=utf-8" if ctype.startswith(("text/", "application/sparql")) or "json" in ctype else ""
-        head = [f"HTTP/1.1 {status} {_PHRASES.get(status, '')}\r\nServer: {self.server_version}\r\n"
-                f"Date: {_date()}\r\nContent-Type: {ctype}{charset}\r\nContent-Length: {len(body)}\r\n"
-                "Access-Control-Allow-Origin: *\r\n"]
-        head += [f"{name}: {value}\r\n" for name, value in (headers or {}).items()]
-        if self._unread or self.close_connection:
-            head.append("Connection: close\r\n")
+        if self._unread:
             self.close_connection = True
-        head.append("\r\n")
-        data = "".join(head).encode("latin-1")
+        data = response_head(status, ctype, len(body), headers or {}, self.close_connection)
         if self.command == "HEAD":
             self._write(data)
         elif len(body) <= 16384:
@@ -401,8 +379,7 @@ class Handler:
 
     # ---------------------------------------------------------------- requests
     def do_GET(self) -> None:
-        path, params = _cached(_TARGETS, self.path, _split_target) if len(self.path) <= 8192 \
-            else _split_target(self.path)
+        path, params = cached(_TARGETS, self.path, _split_target, keep=len(self.path) <= 8192)
         if path in ("/", "/sparql") and "query" not in params and "update" not in params:
             from .resources import query_page
             self._send(200, "text/html", query_page())
@@ -477,7 +454,7 @@ class Handler:
     def _answer(self, sparql: bytes | bytearray, fmt: str | None) -> Answer:
         if not sparql.strip():
             return _text(400, "missing query")
-        select_fmt, graph_fmt = _cached(_FORMATS, (self.headers.get("Accept") or "", fmt), lambda k: _negotiate(*k))
+        select_fmt, graph_fmt = cached(_FORMATS, (self.headers.get("Accept") or "", fmt), lambda k: _negotiate(*k))
         return self.worker.answer(self.conn, sparql, select_fmt, graph_fmt)
 
 

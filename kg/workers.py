@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import email.utils
 import os
 import platform
 import select
@@ -24,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,44 @@ class Settings:
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
     return status, "text/plain", (message + "\n").encode("utf-8"), headers or {}
+
+
+SERVER = "cchc-kg-sparql/0.5"
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+_DATE = [0, ""]
+
+
+def _date() -> str:
+    """The Date header's value, made once a second."""
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE[:] = [now, email.utils.formatdate(now, usegmt=True)]
+    return str(_DATE[1])
+
+
+def response_head(status: int, ctype: str, length: int, headers: dict[str, str], close: bool,
+                  dated: bool = True) -> bytes:
+    """An HTTP/1.1 response's head (`dated`: with a Date header, left out of answers made once and kept)."""
+    charset = "; charset=utf-8" if ctype.startswith(("text/", "application/sparql")) or "json" in ctype else ""
+    head = [f"HTTP/1.1 {status} {_PHRASES.get(status, '')}\r\nServer: {SERVER}\r\n",
+            f"Date: {_date()}\r\n" if dated else "",
+            f"Content-Type: {ctype}{charset}\r\nContent-Length: {length}\r\nAccess-Control-Allow-Origin: *\r\n"]
+    head += [f"{name}: {value}\r\n" for name, value in headers.items()]
+    head.append("Connection: close\r\n\r\n" if close else "\r\n")
+    return "".join(head).encode("latin-1")
+
+
+def cached(cache: dict, key, make: Callable, keep: bool = True):
+    """`make(key)`, remembered for the same key when `keep` (the same queries come again and again:
+    dashboards, scripts); the cache is emptied when it holds 1,024 entries."""
+    value = cache.get(key)
+    if value is None:
+        value = make(key)
+        if keep:
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[key] = value
+    return value
 
 
 # ------------------------------------------------------------------ worker processes
@@ -243,7 +283,6 @@ class Worker:
         self.lock = threading.Lock()
         self.room = threading.Condition(self.lock)
         self.free = list(range(table.slots - 1, -1, -1))
-        self.running = 0
         self.go = threading.Event()
         self.retiring = False
         self.wake, self._wake_w = os.pipe()   # readable once the worker retires: idle connections stop waiting
@@ -351,12 +390,11 @@ class Worker:
     def answer(self, conn: Connection, sparql: bytes | bytearray, select_fmt: str, graph_fmt: str) -> Answer:
         """Answer one query on a connection (503 at once when too many are running)."""
         s = self.settings
+        cells = self.table.cells
         with self.lock:
             if self.table.total(1) >= s.workers + s.max_queue:
                 return _text(503, "all query workers are busy; try again", {"Retry-After": "1"})
-            self.running += 1
-            self.table.cells[self._base + 1] = self.running
-        cells = self.table.cells
+            cells[self._base + 1] += 1       # this worker's queries running
         cells[conn.at + 2] = time.monotonic()
         cells[conn.at + 1] = QUERY
         try:
@@ -366,8 +404,7 @@ class Worker:
         finally:
             cells[conn.at + 1] = WRITING
             with self.lock:
-                self.running -= 1
-                self.table.cells[self._base + 1] = self.running
+                cells[self._base + 1] -= 1
 
 
 def _memory_answer(settings: Settings) -> Answer:
@@ -417,14 +454,7 @@ def _check(sparql: str, settings: Settings) -> tuple[Answer | None, int | None]:
 def _answer(store, job: tuple[bytes | bytearray, str, str], settings: Settings) -> Answer:
     raw, select_fmt, graph_fmt = job
     sparql = raw.decode("utf-8", errors="replace")
-    checked = _CHECKED.get(sparql)
-    if checked is None:
-        checked = _check(sparql, settings)
-        if len(sparql) <= 4096:    # the same queries come again and again (dashboards, scripts)
-            if len(_CHECKED) >= 1024:
-                _CHECKED.clear()
-            _CHECKED[sparql] = checked
-    refused, limit = checked
+    refused, limit = cached(_CHECKED, sparql, lambda text: _check(text, settings), keep=len(sparql) <= 4096)
     if refused is not None:
         return refused
     headers: dict[str, str] = {}
