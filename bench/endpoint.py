@@ -7,13 +7,14 @@
 For each storage mode asked (memory: `kg serve` sharing one in-memory copy between its workers,
 against `oxigraph serve` in memory loaded with the same quads; disk: `kg serve --on-disk` against
 `oxigraph serve-read-only` on the store's own files), it starts both servers, checks that they
-give the same number of rows, then drives each with keep-alive clients for a fixed time per query
-kind and client count, the two servers taking turns over a few rounds (kg first in one round,
-oxigraph first in the next, so that a noisy machine's drift falls on both), and prints the median
-over the rounds of p50/p95 latency, requests/s and the ratio kg/oxigraph, and the floor: pyoxigraph
-answering each query in the bench's own process (no HTTP, no worker), as a multiple of Oxigraph's
-whole request.  It also prints how long
-`kg serve` took to answer its first query and, in memory mode, to have its in-memory copy ready.
+give the same number of rows, then drives each with keep-alive clients for a short time per query
+kind and client count, the two servers taking turns over many rounds (kg first in one round,
+oxigraph first in the next).  Each ratio kg/oxigraph is the median over the rounds of the ratio
+of two runs made one right after the other, printed with its quartiles: on a shared machine whose
+speed drifts by up to 2× over seconds, a ratio of medians taken minutes apart measures the drift,
+not the servers.  It also prints the floor (pyoxigraph answering each query in the bench's own
+process, no HTTP, no worker, as a multiple of Oxigraph's whole request) and how long `kg serve`
+took to answer its first query and, in memory mode, to have its in-memory copy ready.
 Load comes from `wrk` when it is installed (Debian's package), else from Python threads with
 http.client (slower: it narrows the gaps).
 """
@@ -158,10 +159,9 @@ def _drive_python(target: str, clients: int, seconds: float) -> tuple[float, flo
 Run = tuple[float, float, float, int, float]   # p50 ms, p95 ms, requests/s, errors, CPU ms per request
 
 
-def turns(servers: Servers, query: str, clients: int, seconds: float, rounds: int) -> tuple[Run, Run]:
-    """kg serve's and oxigraph's runs: medians over `rounds` turns each, the order swapped every round.
-    Besides latency, the CPU time the server's processes used per request (steadier than latency on a
-    shared machine, where another tenant's load moves both)."""
+def turns(servers: Servers, query: str, clients: int, seconds: float, rounds: int) -> tuple[list[Run], list[Run]]:
+    """kg serve's and oxigraph's runs, one each per round, the order swapped every round.  Besides
+    latency, the CPU time the server's processes used per request."""
     runs: dict[str, list[Run]] = {"kg": [], "ox": []}
     for r in range(max(1, rounds)):
         for who in (("kg", "ox") if r % 2 == 0 else ("ox", "kg")):
@@ -170,11 +170,22 @@ def turns(servers: Servers, query: str, clients: int, seconds: float, rounds: in
             p50, p95, rate, errors = drive(servers.kg if who == "kg" else servers.ox, query, clients, seconds)
             used = tree_cpu(pid) - cpu
             runs[who].append((p50, p95, rate, errors, used * 1000 / max(rate * seconds, 1)))
+    return runs["kg"], runs["ox"]
 
-    def median(xs: list[Run]) -> Run:
-        return (statistics.median(x[0] for x in xs), statistics.median(x[1] for x in xs),
-                statistics.median(x[2] for x in xs), sum(x[3] for x in xs), statistics.median(x[4] for x in xs))
-    return median(runs["kg"]), median(runs["ox"])
+
+def median_run(runs: list[Run]) -> Run:
+    return (statistics.median(x[0] for x in runs), statistics.median(x[1] for x in runs),
+            statistics.median(x[2] for x in runs), sum(x[3] for x in runs), statistics.median(x[4] for x in runs))
+
+
+def paired(ratios: list[float]) -> tuple[float, float, float]:
+    """The median of the rounds' ratios and their quartiles: each ratio compares two runs made one
+    right after the other, so a machine whose speed drifts over seconds (a shared VM) moves both
+    sides of it; the median ignores the rounds a burst of another tenant's load fell on one side."""
+    if len(ratios) < 4:
+        return statistics.median(ratios), min(ratios), max(ratios)
+    q1, q2, q3 = statistics.quantiles(ratios, n=4)
+    return q2, q1, q3
 
 
 class Servers:
@@ -258,14 +269,18 @@ def floor(store: Path, mode: str, runs: int) -> dict[str, float]:
     return out
 
 
+def _ratio(r: tuple[float, float, float]) -> str:
+    return f"{r[0]:>5.2f} ({r[1]:.2f}-{r[2]:.2f})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", required=True, type=Path)
     ap.add_argument("--mode", action="append", choices=["memory", "disk"],
                     help="storage mode(s) to compare (default: both)")
     ap.add_argument("--clients", action="append", type=int, help="concurrent clients (default: 1 and 4)")
-    ap.add_argument("--seconds", type=float, default=5.0, help="per query kind, client count and server")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--seconds", type=float, default=2.0, help="per query kind, client count and server")
+    ap.add_argument("--rounds", type=int, default=8,
                     help="turns of each server per query kind and client count (medians are printed)")
     ap.add_argument("--workers", type=int, default=2, help="kg serve's query workers")
     ap.add_argument("--max-memory", type=int, default=1500, help="kg serve's MB per worker (the copy must fit)")
@@ -284,18 +299,23 @@ def main() -> None:
                 ready += f"; its shared in-memory copy was ready after {servers.kg_memory:.1f} s"
             print(f"\n{mode}: kg serve vs {other}; {ready}")
             print(f"  {'query':30} {'clients':>7} {'kg p50/p95 ms':>15} {'ox p50/p95 ms':>15} "
-                  f"{'kg req/s':>9} {'ox req/s':>9} {'p50 ×':>6} {'req/s ×':>7} {'CPU ms/req kg/ox':>17} {'×':>5}")
+                  f"{'kg req/s':>9} {'ox req/s':>9} {'p50 ×':>17} {'req/s ×':>17} {'CPU ms kg/ox':>13} {'×':>17}")
             at_one: dict[str, float] = {}
             for name, query in QUERIES.items():
                 n_kg, n_ox = rows(servers.kg, query), rows(servers.ox, query)
                 if n_kg != n_ox:
                     raise SystemExit(f"{name}: kg serve gave {n_kg} rows, oxigraph {n_ox}")
                 for clients in args.clients or [1, 4]:
-                    k, o = turns(servers, query, clients, args.seconds, args.rounds)
+                    kg_runs, ox_runs = turns(servers, query, clients, args.seconds, args.rounds)
+                    k, o = median_run(kg_runs), median_run(ox_runs)
+                    pairs = list(zip(kg_runs, ox_runs, strict=True))
+                    p50 = paired([a[0] / b[0] for a, b in pairs])
+                    rate = paired([b[2] / a[2] for a, b in pairs])
+                    cpu = paired([a[4] / b[4] for a, b in pairs])
                     errors = f"  errors kg {k[3]} ox {o[3]}" if k[3] or o[3] else ""
                     print(f"  {name:30} {clients:>7} {k[0]:>7.2f}/{k[1]:<7.2f} {o[0]:>7.2f}/{o[1]:<7.2f} "
-                          f"{k[2]:>9.0f} {o[2]:>9.0f} {k[0] / o[0]:>6.2f} {o[2] / k[2]:>7.2f} "
-                          f"{k[4]:>8.2f}/{o[4]:<8.2f} {k[4] / o[4]:>5.2f}{errors}")
+                          f"{k[2]:>9.0f} {o[2]:>9.0f} {_ratio(p50)} {_ratio(rate)} "
+                          f"{k[4]:>6.2f}/{o[4]:<6.2f} {_ratio(cpu)}{errors}")
                     if clients == 1:
                         at_one[name] = o[0]
         finally:
@@ -307,7 +327,8 @@ def main() -> None:
                 if name in at_one:
                     print(f"    {name:30} {ms:7.2f} ms  ({ms / at_one[name]:.2f}× oxigraph's p50)")
     print("\n× columns: kg p50 / oxigraph p50, oxigraph req/s / kg req/s, and kg's CPU per request / oxigraph's "
-          "(1.0 = on par; above = kg slower)")
+          "(1.0 = on par; above = kg slower), each the median over the rounds of the ratio of two runs made one "
+          "after the other, and (in brackets) its quartiles; the other columns are medians over the rounds")
 
 
 if __name__ == "__main__":
