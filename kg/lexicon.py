@@ -30,7 +30,7 @@ class CueEntry:
     value: str | None
     words: tuple[str, ...]   # as written in the file
     example: str
-    edge: bool = False       # section words that count only at the start or end of a heading
+    edge: bool = False       # section words that count only at the start of a heading or end a list ending it
 
     @property
     def folded(self) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Item markers that open a paragraph: ``Điều 3.``, ``II.``, ``2.1.``, ``b)``, ``-``, ``+``, ``*``, ``Một là,``.
+"""Item markers that open a paragraph: ``Điều 3.``, ``II.``, ``2.1.``, ``b)``, ``(1)``, ``(ii)``, ``-``, ``+``,
+``*``, ``Một là,``.
 
 The one grammar of list and heading markers, used by the reading view (a line that opens
 with a marker is never a hard wrap of the line before) and by the segmenter (which reads
@@ -16,6 +17,8 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("roman", re.compile(rf"({_ROMAN})\s*[.\-–:/]\s+")),
     ("num", re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\s*[.)]\s+(?!\d)")),
     ("letter", re.compile(r"([a-zđ])\s*\)\s+|([a-zđ])\.\s+(?=[A-ZĐÀ-Ỹ])")),
+    ("paren", re.compile(r"\((\d{1,2})\)\s+")),
+    ("paren_roman", re.compile(r"\((i|ii|iii|iv|v|vi|vii|viii|ix|x)\)\s+")),
     ("upper", re.compile(r"([A-ZĐ])\.\s+(?=[A-ZĐÀ-Ỹ])")),
     ("ordinal", re.compile(r"(Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là\s*[,:]\s*")),
     ("dash", re.compile(r"([-–−])\s*")),

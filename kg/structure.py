@@ -139,6 +139,10 @@ def _classify(view: str, p: Paragraph) -> Node:
         ordinal = "abcdđefghiklmnopqrstuvxy".find(label) + 1
     elif kind == "roman":
         ordinal = _roman(label)
+    elif kind == "paren":
+        ordinal = int(label)
+    elif kind == "paren_roman":
+        ordinal = _roman(label.upper())
     elif kind == "dieu":
         ordinal = int(label)
     elif kind == "ordinal":

@@ -53,7 +53,9 @@ def grammar() -> Grammar:
     sections = []
     for e in lex.of("section"):
         words = "|".join(re.escape(w) for w in sorted(e.folded, key=len, reverse=True))
-        pattern = rf"^(?:{words})|(?:{words})$" if e.edge else rf"(?:{words})"
+        # at the end only after a list's separator or "các"/"những" ("MỤC ĐÍCH VÀ YÊU CẦU", "CÁC YÊU CẦU"),
+        # not after a subject ("Thủ tướng Chính phủ yêu cầu:" opens the duties it asks for)
+        pattern = rf"^(?:{words})|(?:[,;]\s*|\b(?:va|cac|nhung)\s+)(?:{words})$" if e.edge else rf"(?:{words})"
         sections.append((e.value or "", re.compile(pattern)))
     annual = re.compile(one_of(word_start([p + r"\b" for p in lex.phrases("annual")])))
     return Grammar(deadline, year_block, annual, forward, past, re.compile(rf"^\s*{lex.alternation('continuation')}\b"),
@@ -131,7 +133,8 @@ def contexts(root: Node) -> dict[int, NodeContext]:
         m = g.year_block.match(body)
         if m and node.is_intro and len(body.strip()) < 60:
             block_year = int(m.group(1))
-        elif node.kind in ("roman", "dieu", "num", "letter", "ordinal", "caps", "implicit", "part", "upper") or (
+        elif node.kind in ("roman", "dieu", "num", "letter", "paren", "paren_roman", "ordinal", "caps", "implicit",
+                                          "part", "upper") or (
                 node.kind == "para" and node.is_heading):
             block_year = None
         own_area = _own_area(node)
