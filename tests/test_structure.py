@@ -73,7 +73,8 @@ def test_hard_wraps_before_a_number_or_a_name_are_joined():
 
 
 def test_numbers_in_brackets_are_list_items_that_hold_their_bullets():
-    view = "Yêu cầu:\n\n(1) Bộ Công an:\n\n- Chủ trì triển khai.\n\n(2) Bộ Tài chính:\n\n- Bố trí kinh phí.\n\n(ii) Một mục khác.\n"
+    view = ("Yêu cầu:\n\n(1) Bộ Công an:\n\n- Chủ trì triển khai.\n\n(2) Bộ Tài chính:\n\n- Bố trí kinh phí.\n\n"
+            "(ii) Một mục khác.\n")
     root = parse(view)
     items = [n for n in root.walk() if n.kind == "paren"]
     assert [(n.label, n.ordinal, n.body.strip()) for n in items] == [("1", 1, "Bộ Công an:"), ("2", 2, "Bộ Tài chính:")]

@@ -26,7 +26,8 @@ _DATE_LINE = re.compile(r"(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s*(\
                         r"|(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.MULTILINE)
 _ARTICLE_SIGNS = re.compile(r"(?:^|\n)\s*(?:nguon\s*:|you are currently viewing|\(con nua\)|bai \d+\s*:|theo\s+[^\n]{0,40}\.vn)")
 # ("đã" if it is there, as "(?:da\s+)?ban hanh" would take it, written so the search skips ahead to a "d" or "b")
-_ISSUED = re.compile(r"(?:da\s+ban hanh|ban hanh)\s+(nghi quyet|quyet dinh|chi thi|ke hoach)\s+(?:so\s+)?")
+_ISSUED = re.compile(r"(?:da\s+ban hanh|ban hanh|(?:da|vua)\s+(?:co|ky)|toan van)\s+(nghi quyet|quyet dinh|chi thi|ke hoach)"
+                     r"\s+(?:so\s+)?")
 _PERIOD = re.compile(r"giai doan\s+(20\d\d)\s*[-–]\s*(20\d\d)")
 _ISSUERS = re.compile(r"^[\W]*((?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|tinh uy|thanh uy|ban thuong vu|ban chap hanh|"
                       r"chu tich uy ban nhan dan)[^\n|]*?)\s*(?:\||$)", re.MULTILINE)
@@ -182,14 +183,13 @@ def _described(text: str, folded: str) -> tuple[str, str, str | None, str | None
             continue
         number = normalise(n)
         counts[number] += 1
-        if number not in first:
-            date = None
+        kind, date, issuer = first.get(number, (_TITLES[m.group(1)], None, None))
+        if date is None:   # a title ("Toàn văn Quyết định 2555/QĐ-BYT") may name it before the sentence that dates it
             d = re.match(r"\s*[,(]?\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", folded[n.end():n.end() + 30]) or \
                 re.search(r"ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*,[^.;]{0,60}$", folded[max(0, m.start() - 90):m.start()])
             if d:
                 date = f"{int(d.group(3)):04d}-{int(d.group(2)):02d}-{int(d.group(1)):02d}"
-            issuer = _issuer_before(text, folded, m.start())
-            first[number] = (_TITLES[m.group(1)], date, issuer)
+        first[number] = (kind, date, issuer or _issuer_before(text, folded, m.start()))
     if not counts:
         return None
     for number in list(counts):
