@@ -1,5 +1,5 @@
 """Item markers that open a paragraph: ``Điều 3.``, ``II.``, ``2.1.``, ``b)``, ``(1)``, ``(ii)``, ``-``, ``+``,
-``*``, ``Một là,``.
+``*``, ``(*)``, ``Một là,``.
 
 The one grammar of list and heading markers, used by the reading view (a line that opens
 with a marker is never a hard wrap of the line before) and by the segmenter (which reads
@@ -23,7 +23,7 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("ordinal", re.compile(r"(Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là\s*[,:]\s*")),
     ("dash", re.compile(r"([-–−])\s*")),
     ("plus", re.compile(r"(\+)\s*")),
-    ("star", re.compile(r"(\*)(?!\*)\s+")),
+    ("star", re.compile(r"(\*)(?!\*)\s+|\((\*)\)\s+")),
     ("dot", re.compile(r"([•●▪◦·✓➢❖►])\s*")),
 ]
 BULLETS = ("dash", "plus", "star", "dot")

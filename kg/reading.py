@@ -31,7 +31,8 @@ from .text import fold_aligned
 
 _BOLD = re.compile(r"\*\*")
 _ESCAPE = re.compile(r"\\([-.*_&#+()\[\]!|<>`~=])")
-_ITALIC = re.compile(r"\*(?<=\S\*)|\*(?=[^\s*])")   # a star after a non-space, or before a word
+# a star after a non-space, or before a word; not the star of a "(*)" bullet
+_ITALIC = re.compile(r"(?!(?<=\()\*\))(?:\*(?<=\S\*)|\*(?=[^\s*]))")
 _LINE_DECOR = re.compile(r"^[ \t]*(?:#{1,6}|>)(?=[ \t]|$)", re.MULTILINE)
 _RULE = re.compile(r"[ \t]*(?:[-=_~*]{3,}|(?:\*[ \t]*)+)[ \t]*")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from conftest import seed
-from kg.ingest import read_source
+from kg.ingest import read_source, text_source
 from kg.reading import reading_view
 from kg.structure import outline, parse
 
@@ -81,3 +81,9 @@ def test_numbers_in_brackets_are_list_items_that_hold_their_bullets():
     assert [c.body.strip() for c in items[1].children] == ["Bố trí kinh phí."]
     roman = next(n for n in root.walk() if n.kind == "paren_roman")
     assert (roman.label, roman.ordinal) == ("ii", 2)
+
+
+def test_a_bracketed_star_is_a_bullet_not_markup():
+    src = text_source("Trách nhiệm như sau:\n\n(*) Giao Sở Tài chính:\n\n- Tham mưu bố trí kinh phí.\n")
+    star = next(n for n in parse(src.view, src.text).walk() if n.kind == "star")
+    assert star.body.strip() == "Giao Sở Tài chính:"
