@@ -16,6 +16,7 @@ The words (requesters, address forms, labels, fillers) are cues of the lexicon.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from ..agencies import Mention
@@ -46,6 +47,7 @@ def _grammar() -> dict[str, re.Pattern[str]]:
                             r"\s*:\s*"),
         "other_label": re.compile(rf"{lex.alternation('label', 'other')}[^:;\n]{{0,25}}:"),
         "comma_subject": re.compile(r"(?:muc tieu|yeu cau|dat ra|de ra|nam 20\d\d)"),
+        "condition": re.compile(rf"{lex.alternation('condition')}\b"),
         "past": re.compile(r"(?<![a-z])(?:da|vua qua|nam qua)\s"),
         "opener": re.compile(rf"{lex.alternation('subject_opener')}\s+$"),
         "phrase_lead_in": re.compile(rf"{lex.alternation('lead_in')}\b[^,;:.]{{0,100}},\s*"),
@@ -88,13 +90,24 @@ class DutyReader:
         """Bodies listed as the subject starting at pos, and where the predicate starts."""
         f, g = self.f, _grammar()
         pos = _skip_ws(f, pos, end)
+
+        def body_at(at: int) -> bool:   # a body, or a title or requester before one, right at `at`
+            at = _skip_ws(f, at, end)
+            return bool(g["title"].match(f, at, end) or g["prefix"].match(f, at, end)
+                        or any(x.start == at for x in mentions))
+
         for _ in range(3):   # "Theo Kế hoạch, trước ngày 18/4/2025, Bộ Nội vụ chủ trì ..."
+            if mentions and g["condition"].match(f, pos, end):
+                # "nếu phát sinh khó khăn, vướng mắc, Sở Nội vụ ...": the condition runs to the comma before a body
+                comma = next((c for c in _commas(f, pos, min(end, pos + 200)) if body_at(c + 1)), None)
+                if comma is None:
+                    break
+                pos = _skip_ws(f, comma + 1, end)
+                continue
             m = g["lead_in"].match(f, pos, end) or g["phrase_lead_in"].match(f, pos, end)
             if not m or not mentions:
                 break
-            after = _skip_ws(f, m.end(), end)   # a body, or a title or requester before one, right after it
-            if not (g["title"].match(f, m.end(), end) or g["prefix"].match(f, m.end(), end)
-                    or any(x.start == after for x in mentions)):
+            if not (body_at(m.end()) or g["condition"].match(f, _skip_ws(f, m.end(), end), end)):
                 break
             pos = m.end()
         m = g["prefix"].match(f, pos, end)
@@ -463,6 +476,16 @@ def _province_suffix() -> re.Pattern[str]:
     names = "|".join(re.escape(fold(n)) for n in provinces())
     return re.compile(rf"\s+(?:(?:tinh|thanh pho|tp\.?)(?:\s+(?:{names})\b|(?=\s*[,;:]|\s+(?:va|cung)\b|\s+[a-z]))"
                       rf"|(?:{names})\b)")
+
+
+def _commas(f: str, start: int, end: int) -> Iterator[int]:
+    """The commas of one clause from `start` (up to a semicolon, a full stop or a line's end)."""
+    stop = min([i for i in (f.find(";", start, end), f.find(". ", start, end), f.find("\n", start, end)) if i >= 0]
+               or [end])
+    at = f.find(",", start, stop)
+    while at >= 0:
+        yield at
+        at = f.find(",", at + 1, stop)
 
 
 def _skip_ws(f: str, pos: int, end: int) -> int:
