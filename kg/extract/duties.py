@@ -46,7 +46,7 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "label": re.compile(rf"(?:{lex.alternation('label', 'lead')}|{lex.alternation('label', 'coordinate')})"
                             r"\s*:\s*"),
         "other_label": re.compile(rf"{lex.alternation('label', 'other')}[^:;\n]{{0,25}}:"),
-        "comma_subject": re.compile(r"(?:muc tieu|yeu cau|dat ra|de ra|nam 20\d\d)"),
+        "comma_subject": re.compile(rf"(?:{lex.alternation('comma_subject')}|nam 20\d\d)"),
         "condition": re.compile(rf"{lex.alternation('condition')}\b"),
         "past": re.compile(r"(?<![a-z])(?:da|vua qua|nam qua)\s"),
         "opener": re.compile(rf"{lex.alternation('subject_opener')}\s+$"),
