@@ -117,6 +117,11 @@ def _own_heading_year(n: Node) -> int | None:
     return None
 
 
+# numbered items and headings close a year block ("- Đến năm 2025:") opened before them; bullets do not
+_CLOSES_YEAR_BLOCK = frozenset({"roman", "dieu", "num", "letter", "paren", "paren_roman", "ordinal", "caps", "implicit",
+                                "part", "upper"})
+
+
 def contexts(root: Node) -> dict[int, NodeContext]:
     """Context of every node (keyed by id()), year blocks read in document order.
 
@@ -137,9 +142,7 @@ def contexts(root: Node) -> dict[int, NodeContext]:
         m = g.year_block.match(body)
         if m and node.is_intro and len(body.strip()) < 60:
             block_year = int(m.group(1))
-        elif node.kind in ("roman", "dieu", "num", "letter", "paren", "paren_roman", "ordinal", "caps", "implicit",
-                                          "part", "upper") or (
-                node.kind == "para" and node.is_heading):
+        elif node.kind in _CLOSES_YEAR_BLOCK or (node.kind == "para" and node.is_heading):
             block_year = None
         own_area = _own_area(node)
         out[id(node)] = NodeContext(section, own_area or area, block_year or year)
