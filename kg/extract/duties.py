@@ -84,6 +84,7 @@ class DutyReader:
         self.f = page.folded
         self._heading_agencies: dict[int, list[Mention] | None] = {}
         self.last_subject: list[Mention] | None = None   # the subject of the sentence just read
+        self.item = False   # the paragraph read is a list item or opens in bold ("- Sở Tài chính: ...", "**Sở X:** ...")
 
     # -- subjects -------------------------------------------------------------------
     def subject_at(self, pos: int, end: int, mentions: list[Mention]) -> tuple[list[Mention], int] | None:
@@ -215,6 +216,7 @@ class DutyReader:
         carrying = node.kind == "para" and not inherited and not own_heading and ctx.section not in ("targets",)
         if not carrying:
             self.state.carried_subject = None
+        self.item = node.kind != "para" or "**" in self.page.text[start:min(end, start + 160)]
         for i, (ss, se) in enumerate(self.page.sentences(start, end)):
             mentions = self.page.mentions(ss, se)
             self.last_subject = None
@@ -307,6 +309,10 @@ class DutyReader:
         for cs, ce in self._clauses(ss, se, mentions):
             cm = [m for m in mentions if cs <= m.start < ce]
             sub = self.subject_at(cs, ce, cm) if cm else None
+            if sub and f.startswith(":", sub[1]) and self.item:
+                # "- Sở Tài chính: thẩm định kinh phí ...", "(*) Giao Sở Xây dựng: Chỉ đạo ...", not a plain line such
+                # as a news title ("Văn phòng UBND tỉnh: Cải cách thủ tục hành chính ...")
+                sub = sub[0], _skip_ws(f, sub[1] + 1, ce)
             pred = None
             if sub and starts_with_verb(f, sub[1], ce) and not is_non_duty(f, sub[1], ce):
                 subject, pred = sub
