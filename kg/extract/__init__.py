@@ -59,6 +59,11 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
         doc.targets.extend(read_targets(page, node, ctx, state))
         doc.results.extend(read_results(page, node, ctx, state, doc_year))
         doc.duties.extend(duties.read(node, ctx))
+    # a question (an article's subtitle, an image's caption) states no target and no duty
+    doc.targets = [t for t in doc.targets if not page.asks(t.span.start)]
+    doc.duties = [d for d in doc.duties if not page.asks(d.span.start)]
+    kept = {t.id for t in doc.targets}
+    doc.ownerships = [o for o in doc.ownerships if o.target_id in kept]
     doc.tasks, doc.duties = tasks_of(page, doc.duties, state, state.deadlines)
     doc.targets = _annual_plan_year(doc)
     doc.review = review(page, ctxs, doc)   # before restatements are merged: a restated target was read

@@ -38,6 +38,8 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
         if node.children and _read_below(node, starts, ends[id(node)]):
             continue   # a heading ("2. Giao Sở Xây dựng") whose items were read
         for cs, ce in _clauses(page, node):
+            if page.asks(cs):
+                continue   # a question states nothing to read
             kind, reason = _cue(page, cs, ce, ctx)
             if kind is None:
                 continue

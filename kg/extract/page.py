@@ -8,6 +8,7 @@ the body an article keeps talking about.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..agencies import Mention, find_mentions
@@ -22,6 +23,7 @@ from .numbers import Quantity, quantities
 # The cue categories `find_mentions` reads a span's bodies from (with the document's annotation).
 _NAME_CUES = ("agency", "agency_head", "short_form")
 _QUOTE_EDGE = " \t\r\n,;:.-–+*•|#(\u00a0"
+_SENTENCE_END = re.compile(r"[.?!\n]")
 # Spaces and punctuation that hold no word (no cue starts or ends in them) and that no name reading looks
 # past: a span ending in them names what it names without them (a sentence and its clause "...;" or "...").
 _NO_WORD = " \t\r\n.,;:"
@@ -54,6 +56,12 @@ class Page:
     def clean(self, s: int, e: int, limit: int = 600) -> str:
         """Readable text of a span (for metrics and task texts): the view, whitespace collapsed."""
         return " ".join(self.view[s:e].split()).strip(" ,.;:-")[:limit]
+
+    def asks(self, pos: int) -> bool:
+        """Whether the sentence running on from `pos` is a question ("Mục tiêu đến năm 2030 đạt mức nào?"):
+        an article's subtitle or an image's caption asks about a target or a duty, it states none."""
+        end = _SENTENCE_END.search(self.view, pos)
+        return end is not None and end.group() == "?"
 
     def mentions(self, s: int, e: int) -> list[Mention]:
         """The bodies named in view[s:e] (the readers and the review ask for the same spans: kept)."""
