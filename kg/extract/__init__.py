@@ -35,11 +35,11 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
                    warnings=list(source.warnings))
     read_metadata(doc, page.view, page.ann, page.folded)
     doc.citations = read_citations(page.view, page.text, exclude={n for n in (doc.number,) if n})
-    state = DocState(doc_id, provincial=doc.province is not None)
+    doc_year = document_year(doc.date)
+    state = DocState(doc_id, provincial=doc.province is not None, year=doc_year)
     duties = DutyReader(page, state)
     tables = TableReader(page, state, duties)
     ctxs = contexts(page.root)
-    doc_year = document_year(doc.date)
     for node in page.root.walk():
         if node.kind in ("root", "implicit"):
             continue

@@ -116,6 +116,7 @@ class TableHeader:
 class DocState:
     doc_id: str
     provincial: bool
+    year: int | None = None   # the year the document was issued, when it says
     targets: int = 0
     duties: int = 0
     tasks: int = 0

@@ -81,7 +81,7 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
             continue   # words that are no dated goal, whatever the cue
         if forward is None:
             forward = state.prev_forward = _forward(par_forward)
-        goal = forward if numbers else in_targets or (forward and level_year)
+        goal = (forward or _after_issue(folded, cs, ce, state.year)) if numbers else in_targets or (forward and level_year)
         if not goal:
             continue   # a number not stated as a goal; words that are no dated goal
         if past is None:
@@ -98,6 +98,19 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
             if t is not None:
                 out.append(t)
     return with_subjects(node, out)
+
+
+_OPENING_YEAR = re.compile(r"\s*(?:[-+*]\s*)?nam\s+(20\d\d)\s*[,:]")
+
+
+def _after_issue(folded: str, cs: int, ce: int, issued: int | None) -> bool:
+    """A clause dated in a year after the document's own ("Năm 2026, cắt giảm 100% ..." in a decision of 2025)
+    speaks of what is to come."""
+    if issued is None:
+        return False
+    years = [year for pos, year in deadline_years(folded, cs, ce) if not folded.startswith("giai doan", pos)]
+    opening = _OPENING_YEAR.match(folded, cs, ce)   # "Năm 2026, ..." opening a sentence within a paragraph
+    return any(year > issued for year in years + ([int(opening.group(1))] if opening else []))
 
 
 def _forward(cue: bool | str) -> bool:
