@@ -100,17 +100,20 @@ def _own_area(n: Node) -> str | None:
 
 
 _HEADING_YEAR = re.compile(r"\bnam (20\d\d)\b")
-# the year an instrument was issued, written after its number ("Nghị quyết 57-NQ/TW năm 2024"): no deadline
-_INSTRUMENT_YEAR = re.compile(r"(?:\d{1,4}(?:/20\d\d)?\s?[-/]\s?[a-z][a-z0-9]*(?:\s?[-/]\s?[a-z0-9]+){0,3}"
-                              r"|\b(?:nghi quyet|quyet dinh|chi thi|ke hoach|nghi dinh|thong tu|luat|cong van|cong dien)"
-                              r"\s+(?:so\s+)?\d{1,4})\s+nam\s+20\d\d\b")
+@lru_cache(maxsize=1)
+def _instrument_year() -> re.Pattern[str]:
+    """The year an instrument was issued, written after its number ("Nghị quyết 57-NQ/TW năm 2024",
+    "Quyết định 126 năm 2025"): no deadline."""
+    kinds = lexicon().alternation("doc_kind")
+    return re.compile(r"(?:\d{1,4}(?:/20\d\d)?\s?[-/]\s?[a-z][a-z0-9]*(?:\s?[-/]\s?[a-z0-9]+){0,3}"
+                      rf"|\b{kinds}\s+(?:so\s+)?\d{{1,4}})\s+nam\s+20\d\d\b")
 
 
 def _own_heading_year(n: Node) -> int | None:
     """"II. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025", "1. Đến năm 2030": the year a heading puts over its section."""
     if n.kind in ("root", "implicit") or not (n.is_heading or n.kind in ("roman", "caps")):
         return None
-    head = _INSTRUMENT_YEAR.sub(" ", heading_text(n)[:160])
+    head = _instrument_year().sub(" ", heading_text(n)[:160])
     years = set(_HEADING_YEAR.findall(head))
     if len(years) == 1 and not re.search(r"giai doan|dinh huong|\d{4}\s*[-–]\s*\d{4}", head):
         return int(years.pop())

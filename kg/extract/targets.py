@@ -100,17 +100,13 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
     return with_subjects(node, out)
 
 
-_OPENING_YEAR = re.compile(r"\s*(?:[-+*]\s*)?nam\s+(20\d\d)\s*[,:]")
-
-
 def _after_issue(folded: str, cs: int, ce: int, issued: int | None) -> bool:
     """A clause dated in a year after the document's own ("Năm 2026, cắt giảm 100% ..." in a decision of 2025)
     speaks of what is to come."""
     if issued is None:
         return False
-    years = [year for pos, year in deadline_years(folded, cs, ce) if not folded.startswith("giai doan", pos)]
-    opening = _OPENING_YEAR.match(folded, cs, ce)   # "Năm 2026, ..." opening a sentence within a paragraph
-    return any(year > issued for year in years + ([int(opening.group(1))] if opening else []))
+    clause = folded[cs:ce]   # read on its own: "Năm 2026, ..." opens it, though not its line
+    return any(year > issued for pos, year in deadline_years(clause) if not clause.startswith("giai doan", pos))
 
 
 def _forward(cue: bool | str) -> bool:
