@@ -84,7 +84,6 @@ class DutyReader:
         self.f = page.folded
         self._heading_agencies: dict[int, list[Mention] | None] = {}
         self.last_subject: list[Mention] | None = None   # the subject of the sentence just read
-        self.item = False   # the paragraph read is a list item or opens in bold ("- Sở Tài chính: ...", "**Sở X:** ...")
 
     # -- subjects -------------------------------------------------------------------
     def subject_at(self, pos: int, end: int, mentions: list[Mention]) -> tuple[list[Mention], int] | None:
@@ -216,11 +215,12 @@ class DutyReader:
         carrying = node.kind == "para" and not inherited and not own_heading and ctx.section not in ("targets",)
         if not carrying:
             self.state.carried_subject = None
-        self.item = node.kind != "para" or "**" in self.page.text[start:min(end, start + 160)]
+        # a list item or a paragraph that opens in bold may name its body before a colon ("- Sở Tài chính: ...")
+        item = node.kind != "para" or "**" in self.page.text[start:min(end, start + 160)]
         for i, (ss, se) in enumerate(self.page.sentences(start, end)):
             mentions = self.page.mentions(ss, se)
             self.last_subject = None
-            own, objects = self.sentence(ss, se, mentions) if mentions else ([], [])
+            own, objects = self.sentence(ss, se, mentions, item) if mentions else ([], [])
             if own_heading and not node.is_intro and i == 0 and not own:
                 duties.extend(objects)
                 continue
@@ -297,8 +297,9 @@ class DutyReader:
                     self.state.deadlines[d.id] = deadline
         return out
 
-    def sentence(self, ss: int, se: int, mentions: list[Mention]) -> tuple[list[Duty], list[Duty]]:
-        """Duties of the sentence's own subjects, and of bodies named as objects."""
+    def sentence(self, ss: int, se: int, mentions: list[Mention], item: bool = False) -> tuple[list[Duty], list[Duty]]:
+        """Duties of the sentence's own subjects, and of bodies named as objects.  `item`: the sentence opens a
+        list item or a bold label, which may name its body before a colon."""
         f = self.f
         out: list[Duty] = []
         objects: list[Duty] = []
@@ -309,7 +310,7 @@ class DutyReader:
         for cs, ce in self._clauses(ss, se, mentions):
             cm = [m for m in mentions if cs <= m.start < ce]
             sub = self.subject_at(cs, ce, cm) if cm else None
-            if sub and f.startswith(":", sub[1]) and self.item:
+            if sub and f.startswith(":", sub[1]) and item:
                 # "- Sở Tài chính: thẩm định kinh phí ...", "(*) Giao Sở Xây dựng: Chỉ đạo ...", not a plain line such
                 # as a news title ("Văn phòng UBND tỉnh: Cải cách thủ tục hành chính ...")
                 sub = sub[0], _skip_ws(f, sub[1] + 1, ce)
