@@ -210,10 +210,15 @@ def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: l
 _HEADER_LINE = re.compile(r"^(?:Số\s*:?\s*\d|[^,\n]{2,40},\s*ngày\s+\d)")
 
 
+_NUMBER_NEXT = re.compile(r"[*_]*(?:Điều|ĐIỀU|Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)[*_]*")
+
+
 def _line_wraps(prev: str, nxt: str, blank_style: bool, full: bool) -> bool:
     first = nxt[0]
     if first in ",;)" or (first == "." and not nxt.startswith("..")):
         return True
+    if first.isdigit() and _NUMBER_NEXT.fullmatch(prev):
+        return True   # "**Điều\n17. Trách nhiệm của Sở Tài chính**": the article's number wrapped to the next line
     if marker_of(nxt) is not None or _HEADER_LINE.match(nxt) or _HEADER_LINE.match(prev):
         return False
     if prev.isupper() and any(c.islower() for c in nxt):

@@ -29,6 +29,7 @@ class Paragraph:
     marker: Marker | None      # the item marker it opens with ("2.", "b)", "-") if any
     cells: tuple[tuple[int, int], ...] = ()   # a table row's cells (spans), else ()
     bold: bool = False         # written in bold as a whole ("**2. Sở Tài chính**"): a heading
+    atx: int = 0               # its markdown heading level ("## Cơ quan thực hiện": 2), 0 for none
 
     @property
     def body_start(self) -> int:
@@ -56,8 +57,10 @@ def paragraphs(view: str, text: str | None = None) -> list[Paragraph]:
         if e <= s:
             continue
         bold = text is not None and _bold(text, m.start(), m.end())
+        atx = _ATX.match(text, m.start(), m.end()) if text is not None and text[m.start():s].strip() else None
+        level = len(atx.group(1)) if atx else 0
         for ps, pe in _split_long(view, s, e):
-            out.append(Paragraph(ps, pe, marker_of(view[ps:pe]), bold=bold))
+            out.append(Paragraph(ps, pe, marker_of(view[ps:pe]), bold=bold, atx=level))
     return out
 
 
@@ -82,6 +85,9 @@ def _cells(view: str, s: int, e: int) -> list[tuple[int, int]]:
     if not any(ce > cs for cs, ce in cells):
         return []
     return cells
+
+
+_ATX = re.compile(r"[ \t]*(#{1,6})(?=[ \t])")
 
 
 def _bold(text: str, s: int, e: int) -> bool:

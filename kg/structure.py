@@ -67,6 +67,7 @@ class Node:
     cells: tuple[tuple[int, int], ...] = ()   # a table row's cell spans
     bold: bool = False                        # written in bold as a whole: a heading
     folded: str | None = field(default=None, repr=False)   # `text` folded, when the parser had the folded view
+    atx: int = 0                              # its markdown heading level ("## ...": 2), 0 for none
 
     @_once
     def body(self) -> str:
@@ -85,7 +86,7 @@ class Node:
         body = self.body.strip().rstrip("*").strip()
         if not body:
             return False
-        if body.endswith(":") or (self.bold and len(body) < 400):
+        if body.endswith(":") or ((self.bold or self.atx) and len(body) < 400):
             return True
         if len(body) > 160 or body.endswith((".", ";", ",")):
             return False
@@ -119,7 +120,11 @@ def parse(view: str, text: str | None = None, folded: str | None = None) -> Node
         node = _classify(view, p)
         if folded is not None:
             node.folded = folded[p.start:p.end]
-        _attach(stack, node)
+        node.atx = p.atx
+        if node.atx and node.kind != "row":
+            _attach_atx(stack, node)
+        else:
+            _attach(stack, node)
     return root
 
 
@@ -223,6 +228,15 @@ def _attach(stack: list[Node], node: Node) -> None:
     stack.append(node)
 
 
+def _attach_atx(stack: list[Node], node: Node) -> None:
+    """A markdown heading ("## Cơ quan thực hiện") closes every list and heading below its level, whatever
+    marker it opens with: it goes under the nearest open markdown heading of a higher level (or the root)."""
+    while len(stack) > 1 and not (stack[-1].atx and stack[-1].atx < node.atx):
+        stack.pop()
+    _adopt(stack[-1], node)
+    stack.append(node)
+
+
 def _list_of(stack: list[Node], depth_key: str) -> tuple[Node, Node] | None:
     """The open list a marker continues: (its parent, the previous item), nearest first.
 
@@ -235,6 +249,8 @@ def _list_of(stack: list[Node], depth_key: str) -> tuple[Node, Node] | None:
         same = [c for c in stack[i].children if c.depth_key == depth_key]
         if same:
             return stack[i], same[-1]
+        if stack[i].atx:
+            return None   # a markdown heading closed the lists above it
     same = [c for c in stack[0].children if c.depth_key == depth_key]
     return (stack[0], same[-1]) if same else None
 

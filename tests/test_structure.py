@@ -87,3 +87,38 @@ def test_a_bracketed_star_is_a_bullet_not_markup():
     src = text_source("Trách nhiệm như sau:\n\n(*) Giao Sở Tài chính:\n\n- Tham mưu bố trí kinh phí.\n")
     star = next(n for n in parse(src.view, src.text).walk() if n.kind == "star")
     assert star.body.strip() == "Giao Sở Tài chính:"
+
+
+def test_an_article_number_wrapped_to_the_next_line_stays_with_its_article():
+    text = ("**Điều\n17. Trách nhiệm của Sở Tài chính**\n\nTham mưu bố trí kinh phí.\n\n"
+            "**Điều\n18. Điều khoản thi hành**\n")
+    root = parse(reading_view(text), text)
+    articles = [n for n in root.walk() if n.kind == "dieu"]
+    assert [(n.label, n.body.strip(" *")) for n in articles] == [("17", "Trách nhiệm của Sở Tài chính"),
+                                                                ("18", "Điều khoản thi hành")]
+    assert not [n for n in root.walk() if n.body.strip(" *") == "Điều"]
+
+
+def test_markdown_headings_nest_by_level_and_close_the_lists_above_them():
+    text = ("# Thủ tục cấp lại Giấy chứng nhận\n\n## Trình tự thực hiện\n\n(1) Nộp hồ sơ.\n\n"
+            "(2) Văn phòng đăng ký đất đai thực hiện các công việc sau:\n\na) Kiểm tra hồ sơ.\n\n"
+            "## Cách thức thực hiện\n\n- Nộp trực tiếp.\n\n### Lưu ý\n\nMột đoạn.\n\n## Lệ phí\n\nKhông.\n")
+    root = parse(reading_view(text), text)
+    title = find(root, "Thủ tục cấp lại")
+    assert title.atx == 1 and title.is_heading and title.parent is root
+    sections = [n for n in title.children if n.atx == 2]
+    assert [n.body.strip() for n in sections] == ["Trình tự thực hiện", "Cách thức thực hiện", "Lệ phí"]
+    assert find(root, "Nộp trực tiếp").parent is sections[1]
+    assert find(root, "Lưu ý").parent is sections[1] and find(root, "Một đoạn").parent is find(root, "Lưu ý")
+    assert find(root, "Kiểm tra hồ sơ").parent is find(root, "Văn phòng đăng ký")
+
+
+def test_a_heading_that_asks_about_a_year_does_not_date_its_section():
+    from kg.extract.context import contexts
+
+    text = ("# Đến năm 2030 kinh phí cho nghiên cứu đạt bao nhiêu %GDP?\n\n- Một mục.\n\n"
+            "## Nhiệm vụ năm 2025\n\n- Mục khác.\n")
+    root = parse(reading_view(text), text)
+    ctx = contexts(root)
+    assert ctx[id(find(root, "Một mục"))].block_year is None
+    assert ctx[id(find(root, "Mục khác"))].block_year == 2025

@@ -111,8 +111,8 @@ def _instrument_year() -> re.Pattern[str]:
 
 def _own_heading_year(n: Node) -> int | None:
     """"II. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025", "1. Đến năm 2030": the year a heading puts over its section."""
-    if n.kind in ("root", "implicit") or not (n.is_heading or n.kind in ("roman", "caps")):
-        return None
+    if n.kind in ("root", "implicit") or not (n.is_heading or n.kind in ("roman", "caps")) or "?" in n.body:
+        return None   # (a question's year, "Đến năm 2030 ... đạt bao nhiêu %?", is what it asks about)
     head = _instrument_year().sub(" ", heading_text(n)[:160])
     years = set(_HEADING_YEAR.findall(head))
     if len(years) == 1 and not re.search(r"giai doan|dinh huong|\d{4}\s*[-–]\s*\d{4}", head):
