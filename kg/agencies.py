@@ -173,6 +173,8 @@ def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: l
         after = text[c.end:c.end + 3].lstrip()
         if not after or not after[0].islower():
             continue   # "các Sở: Khoa học ...", "Sở, ban": a list or a title, not a body named again
+        if not _predicate_follows(text, c.end, end):
+            continue   # "Trung tâm dữ liệu tỉnh": a name in lower case, not a body named again
         if ann.starting_at("agency", c.start) or (ann.starting_at("agency_head", c.start) and \
                 _unknown_name_end(text, c.end, end, False) > 0):
             continue
@@ -185,6 +187,18 @@ def _with_short_forms(text: str, ann: Annotation, start: int, end: int, found: l
         if last is not None and last.value is not None:
             extra.append(Mention(gazetteer()[last.value], c.start, c.end, text[c.start:c.end]))
     return sorted(found + extra, key=lambda m: m.start) if extra else found
+
+
+def _predicate_follows(text: str, pos: int, end: int) -> bool:
+    """Whether what follows a head word begins what is said of a body (a verb, "sẽ", "có trách nhiệm")."""
+    from .extract.roles import skip_modifiers, starts_with_verb
+
+    after = fold(text[pos:min(end, pos + 60)])
+    word = _NAME_WORD.match(text, pos, end)
+    if word and word.group(1).lower() in _name_stops():
+        return True
+    lead = len(after) - len(after.lstrip(" ,"))
+    return starts_with_verb(after, 0, len(after)) or skip_modifiers(after, 0, len(after)) > lead
 
 
 _DETERMINERS = ("cac ", "nhung ", "moi ", "toan ")
@@ -227,7 +241,12 @@ def _unknown_name_end(text: str, pos: int, end: int, multiword_head: bool) -> in
             break
         out, n = m.end(), n + 1
     if n == 0 and multiword_head:
-        return pos   # a head of several words ("Ngân hàng Nhà nước") is a name by itself
+        # a head of several words ("Kho bạc", "Ngân hàng Nhà nước") is a name by itself, unless lower-case
+        # words that begin no predicate go on after it: a name we cannot bound ("Trung tâm dữ liệu ...")
+        m = _NAME_WORD.match(text, pos, end)
+        if m and m.group(1)[:1].islower() and m.group(1).lower() not in stops and not text[pos:m.start(1)].strip():
+            return -1
+        return pos
     return out if n else -1
 
 
