@@ -46,6 +46,8 @@ def test_duty_rule(case):
         assert w in got, (w, got)
     if case.get("exact"):
         assert sorted(got) == sorted(want), got
+    for no in case.get("absent", []):   # {agency, task}: no duty of that body whose quote holds the words
+        assert not [x for x in d.duties if x.agency.name == no["agency"] and no["task"] in x.span.quote], no
     for x in d.duties:
         assert d.text[x.span.start:x.span.end] == x.span.quote
 

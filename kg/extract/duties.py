@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from ..agencies import Mention
-from ..lexicon import lexicon
+from ..lexicon import lexicon, phrase_regex
 from ..model import Agency, Duty
 from ..segment import split_at
 from ..structure import Node
@@ -54,6 +54,12 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "lead_in": re.compile(rf"(?:{lex.alternation('subject_opener')}|trong do|(?:trong |den |truoc |tu )?"
                               r"(?:het |cuoi )?(?:nam 20\d\d|ngay \d{1,2}/\d{1,2}(?:/20\d\d)?|thang \d{1,2}/20\d\d"
                               r"|quy [ivx1-4]+(?:/| nam )20\d\d))\s*,\s*"),
+        "duty_heading": re.compile(rf"(?:{lex.alternation('duty_heading')})\s*"),
+        "heading_tail": re.compile(rf"^(?:{lex.alternation('heading_tail')})\b\s*"),
+        # "Trung tâm Đổi mới sáng tạo Hà Nội có trách nhiệm:": an item that names its own body (one the
+        # gazetteer may lack) before saying it has duties
+        "own_subject": re.compile(r"\s*[^\W\d_][^,;:.]{2,80}?\s(?:" + "|".join(
+            phrase_regex(w) for w in lex.words("heading_tail") if w.startswith(("co ", "chiu "))) + r")\b"),
         "prefix": re.compile(rf"(?:{lex.alternation('requester')}|can cu[^,]{{0,60}},)\s+"),
         "title": re.compile(rf"(?:{lex.alternation('address')})\s+(cac\s+)?"),
         "separator": re.compile(r"\s*(?:,|;|\bva\b|\bcung\b|\bvoi\b)\s*"),
@@ -83,6 +89,7 @@ class DutyReader:
         self.page, self.state = page, state
         self.f = page.folded
         self._heading_agencies: dict[int, list[Mention] | None] = {}
+        self._bare: set[int] = set()   # headings that say nothing but their bodies ("Sở X có trách nhiệm:")
         self.last_subject: list[Mention] | None = None   # the subject of the sentence just read
 
     # -- subjects -------------------------------------------------------------------
@@ -157,19 +164,31 @@ class DutyReader:
         if key in self._heading_agencies:
             return self._heading_agencies[key]
         result = None
-        if (node.is_heading or node.is_intro) and node.kind != "caps":   # "BỘ NỘI VỤ" over a page is its issuer
+        start = node.body_start
+        # "Điều 12. Trách nhiệm của Sở Khoa học và Công nghệ", "NHIỆM VỤ CỦA CÁC SỞ, BAN, NGÀNH": the bodies named
+        # after the words are those whose duties follow, whatever scope the heading adds after them
+        duty_heading = _grammar()["duty_heading"].match(self.f, _skip_ws(self.f, start, node.end), node.end) \
+            if node.is_heading and not node.is_intro else None
+        if duty_heading:
+            start = duty_heading.end()
+        # "BỘ NỘI VỤ" over a page is its issuer; "## Bộ Công an", a markdown section with no number that only
+        # names a body, is an article's topic (its items are what is said about it, not duties)
+        topic = node.kind in ("caps", "para") and not node.is_intro
+        if (node.is_heading or node.is_intro) and (not topic or duty_heading or (node.kind == "para" and not node.atx)):
             body_end = node.end
-            colon = self.page.view.find(":", node.body_start, node.end)
+            colon = self.page.view.find(":", start, node.end)
             if colon > 0 and node.is_heading and not node.is_intro:
                 body_end = colon
-            mentions = self.page.mentions(node.body_start, body_end)
+            mentions = self.page.mentions(start, body_end)
             if mentions:
-                sub = self.subject_at(node.body_start, body_end, mentions)
+                sub = self.subject_at(start, body_end, mentions)
                 if sub:
                     agencies, pred = sub
                     rest = self.f[pred:body_end].strip(" :.*")
-                    rest = re.sub(r"^(?:co trach nhiem|chiu trach nhiem|thuc hien)\s*", "", rest).strip(" :")
-                    if not rest or (node.is_intro and starts_with_verb(self.f, pred, body_end) \
+                    rest = _grammar()["heading_tail"].sub("", rest).strip(" :")
+                    if not rest:
+                        self._bare.add(key)
+                    if not rest or duty_heading or (node.is_intro and starts_with_verb(self.f, pred, body_end) \
                             and not is_non_duty(self.f, pred, body_end)):
                         result = agencies
         self._heading_agencies[key] = result
@@ -210,8 +229,8 @@ class DutyReader:
         labelled = self._labelled(node, start, end)
         if labelled:
             return labelled
-        if own_heading and node.is_intro and node.children and self._intro_role(node) == "lead":
-            return []   # "Giao Sở X chủ trì ... có trách nhiệm:": the items below are the duties
+        if own_heading and node.is_intro and node.children and (self._intro_role(node) == "lead" or id(node) in self._bare):
+            return []   # "Giao Sở X chủ trì ... có trách nhiệm:", "Sở X thực hiện các công việc sau:": the items are the duties
         carrying = node.kind == "para" and not inherited and not own_heading and ctx.section not in ("targets",)
         if not carrying:
             self.state.carried_subject = None
@@ -397,8 +416,12 @@ class DutyReader:
         if not parts:
             return []
         first = parts[0]
-        if is_non_duty(f, first[0], first[1]) or not re.match(r"\s*[^\W\d_]", f[first[0]:first[0] + 3]):
-            return []
+        if is_non_duty(f, first[0], first[1]) or not re.match(r"\s*[^\W\d_]", f[first[0]:first[0] + 3]) \
+                or len(_WORDS.findall(f, first[0], first[1])) < 2:
+            return []   # (a lone word under a heading, "Điều", is no duty)
+        own = _grammar()["own_subject"].match(f, ss, first[1])
+        if own and not {m.agency.id for m in self.page.mentions(ss, own.end())} & {m.agency.id for m in agencies}:
+            return []   # it names a body of its own, not the heading's
         own_role = role_of(f, ss, first[1])
         role = role if role and own_role == "implement" else own_role
         q_end = first[1] if first[1] - ss > 30 else se
@@ -468,6 +491,9 @@ class DutyReader:
             out.append(Duty(id=self.state.duty_id(), agency=to_agency(m), role=role, area=area, task=task,
                             span=span, mention=self.page.span(m.start, m.end), task_span=self.page.span(ts, te)))
         return out
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
 @lru_cache(maxsize=1)
