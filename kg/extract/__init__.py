@@ -55,6 +55,8 @@ def extract_document(source: SourceText, doc_id: str) -> Document:
             doc.duties.extend(row_duties)
             doc.ownerships.extend(owners)
             continue
+        if state.table is not None and tables.year_line(node):
+            continue   # "**Đến năm 2030**" on a line of its own between a table's rows dates the rows after it
         state.table = None
         doc.targets.extend(read_targets(page, node, ctx, state))
         doc.results.extend(read_results(page, node, ctx, state, doc_year))

@@ -32,6 +32,7 @@ from .roles import starts_with_verb
 from .targets import read_targets
 from .tasks import deadline_of
 
+_YEAR_LINE = re.compile(r"(?:(?:muc tieu|chi tieu)\s+)?(?:den|toi|trong)?\s*(?:het\s+)?nam\s+20\d\d")
 _YEAR_CELL = re.compile(r"^(?:nam\s+|den nam\s+|muc tieu (?:den )?nam\s+)?(20\d\d)$")
 
 
@@ -118,6 +119,17 @@ class TableReader:
             elif k and k not in columns:
                 columns[k] = i
         return TableHeader(columns, years)
+
+    def year_line(self, node: Node) -> bool:
+        """A short line that only names a year ("Đến năm 2030") between an open table's rows: it dates
+        the rows after it, as a section row would (True), and the table goes on."""
+        table = self.state.table
+        text = self.page.folded[node.body_start:node.end].strip(" *:.")
+        years = deadline_years(text) if table is not None and len(text) < 40 else []
+        if table is None or len(years) != 1 or not _YEAR_LINE.fullmatch(text):
+            return False
+        table.row_year = years[0][1]
+        return True
 
     def _section_row(self, cells: list[tuple[int, int]], table: TableHeader) -> bool:
         """"| I | Đến năm 2030 | | |": a row that opens a part of the table (its year, its title)."""
