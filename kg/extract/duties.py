@@ -50,6 +50,7 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "condition": re.compile(rf"{lex.alternation('condition')}\b"),
         "past": re.compile(r"(?<![a-z])(?:da|vua qua|nam qua)\s"),
         "opener": re.compile(rf"{lex.alternation('subject_opener')}\s+$"),
+        "phrase_lead_in_word": re.compile(rf"{lex.alternation('lead_in')}\b"),
         "phrase_lead_in": re.compile(rf"{lex.alternation('lead_in')}\b[^,;:.]{{0,100}},\s*"),
         "lead_in": re.compile(rf"(?:{lex.alternation('subject_opener')}|trong do|(?:trong |den |truoc |tu )?"
                               r"(?:het |cuoi )?(?:nam 20\d\d|ngay \d{1,2}/\d{1,2}(?:/20\d\d)?|thang \d{1,2}/20\d\d"
@@ -112,10 +113,20 @@ class DutyReader:
                 pos = _skip_ws(f, comma + 1, end)
                 continue
             m = g["lead_in"].match(f, pos, end) or g["phrase_lead_in"].match(f, pos, end)
+            if not m and mentions and g["phrase_lead_in_word"].match(f, pos, end):
+                m = g["phrase_lead_in_word"].match(f, pos, end)   # a long one, or one with a bracket: see below
             if not m or not mentions:
                 break
             if not (body_at(m.end()) or g["condition"].match(f, _skip_ws(f, m.end(), end), end)):
-                break
+                # "Trên cơ sở các Nghị định về phân cấp, phân quyền, các Bộ ...", "Đối với 355 nhiệm vụ (danh
+                # mục theo Báo cáo số ... của Bộ Nội vụ), các Bộ ...": the phrase runs to the comma before a body
+                # (not one inside brackets)
+                comma = next((c for c in _commas(f, m.start(), min(end, pos + 250))
+                              if body_at(c + 1) and f.count("(", pos, c) == f.count(")", pos, c)), None)
+                if comma is None:
+                    break
+                pos = _skip_ws(f, comma + 1, end)
+                continue
             pos = m.end()
         m = g["prefix"].match(f, pos, end)
         if m:
