@@ -192,6 +192,14 @@ def _attach(stack: list[Node], node: Node) -> None:
         stack.append(node)
         return
     if node.kind in ("para", "row"):
+        if node.kind == "para" and node.is_heading:
+            # a paragraph that heads what follows ("Căn cứ ... như sau:", "Bước 2: ...") closes the
+            # unnumbered intro before it: such intros hold their items, not one another
+            while True:
+                heads = [i for i in range(1, len(stack)) if stack[i].is_heading]
+                if not heads or not stack[heads[-1]].depth_key.startswith("intro@"):
+                    break
+                del stack[heads[-1]:]
         parent = stack[-1]
         while parent.parent is not None and not parent.is_heading and parent.kind not in ("implicit", "caps"):
             parent = parent.parent

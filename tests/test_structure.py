@@ -122,3 +122,12 @@ def test_a_heading_that_asks_about_a_year_does_not_date_its_section():
     ctx = contexts(root)
     assert ctx[id(find(root, "Một mục"))].block_year is None
     assert ctx[id(find(root, "Mục khác"))].block_year == 2025
+
+
+def test_an_unnumbered_intro_holds_its_items_until_the_next_paragraph_that_heads_what_follows():
+    text = ("Theo đó, từ ngày 01/12/2025, Cục Lãnh sự triển khai 04 thủ tục sau:\n\n- Thủ tục cấp hộ chiếu.\n\n"
+            "- Thủ tục gia hạn hộ chiếu.\n\nCăn cứ Hướng dẫn 5609/LS-XNC, các bước như sau:\n\n- Bước 1: Truy cập.\n")
+    root = parse(reading_view(text), text)
+    first, second = find(root, "Theo đó"), find(root, "Căn cứ Hướng dẫn")
+    assert [c.body.strip() for c in first.children] == ["Thủ tục cấp hộ chiếu.", "Thủ tục gia hạn hộ chiếu."]
+    assert second.parent is root and find(root, "Bước 1").parent is second
