@@ -56,6 +56,8 @@ def _grammar() -> dict[str, re.Pattern[str]]:
                               r"(?:het |cuoi )?(?:nam 20\d\d|ngay \d{1,2}/\d{1,2}(?:/20\d\d)?|thang \d{1,2}/20\d\d"
                               r"|quy [ivx1-4]+(?:/| nam )20\d\d))\s*,\s*"),
         "duty_heading": re.compile(rf"(?:{lex.alternation('duty_heading')})\s*"),
+        "announces": re.compile(rf"^(?:(?:theo|tai|quy dinh tai|duoc quy dinh tai)\b[^:;]{{0,160}}?\s)?"
+                                rf"(?:{lex.alternation('list_closer')})$"),
         "heading_tail": re.compile(rf"^(?:{lex.alternation('heading_tail')})\b\s*"),
         # "Trung tâm Đổi mới sáng tạo Hà Nội có trách nhiệm:": an item that names its own body (one the
         # gazetteer may lack) before saying it has duties
@@ -197,6 +199,7 @@ class DutyReader:
                     agencies, pred = sub
                     rest = self.f[pred:body_end].strip(" :.*")
                     rest = _grammar()["heading_tail"].sub("", rest).strip(" :")
+                    rest = _grammar()["announces"].sub("", rest).strip(" :")   # "theo Điều 23 Luật ... như sau"
                     if not rest:
                         self._bare.add(key)
                     if not rest or duty_heading or (node.is_intro and starts_with_verb(self.f, pred, body_end) \
