@@ -23,7 +23,7 @@ from ..agencies import Mention
 from ..lexicon import lexicon, phrase_regex
 from ..model import Agency, Duty
 from ..segment import split_at
-from ..structure import Node
+from ..structure import Node, heading_text
 from .areas import keyword_area
 from .context import NodeContext
 from .page import DocState, Page
@@ -58,6 +58,9 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "duty_heading": re.compile(rf"(?:{lex.alternation('duty_heading')})\s*"),
         "announces": re.compile(rf"^(?:(?:theo|tai|quy dinh tai|duoc quy dinh tai)\b[^:;]{{0,160}}?\s)?"
                                 rf"(?:{lex.alternation('list_closer')})$"),
+        "duty_section": re.compile(rf"(?:{lex.alternation('duty_section')})"),
+        "body_definition": re.compile(rf"\s(?:{lex.alternation('body_definition')})\b"),
+        "topic": re.compile(rf"\s*(?:{lex.alternation('topic_opener')})\s"),
         "heading_tail": re.compile(rf"^(?:{lex.alternation('heading_tail')})\b\s*"),
         # "Trung tâm Đổi mới sáng tạo Hà Nội có trách nhiệm:": an item that names its own body (one the
         # gazetteer may lack) before saying it has duties
@@ -92,6 +95,7 @@ class DutyReader:
         self.page, self.state = page, state
         self.f = page.folded
         self._heading_agencies: dict[int, list[Mention] | None] = {}
+        self._subject: list[Mention] | None = None   # the body the document is about, once looked for
         self._bare: set[int] = set()   # headings that say nothing but their bodies ("Sở X có trách nhiệm:")
         self.last_subject: list[Mention] | None = None   # the subject of the sentence just read
 
@@ -210,14 +214,30 @@ class DutyReader:
 
     def context_agencies(self, node: Node) -> tuple[list[Mention], str | None] | None:
         """The bodies the nearest heading over the node names, and the role an intro gives its items
-        ("Giao Sở X chủ trì, phối hợp ... có trách nhiệm:" → each item is led by Sở X)."""
+        ("Giao Sở X chủ trì, phối hợp ... có trách nhiệm:" → each item is led by Sở X); under a heading
+        that is only "NHIỆM VỤ, QUYỀN HẠN", the body the document says what it is ("X là cơ quan ...")."""
         for anc in node.ancestors():
             if anc.kind in ("root",):
                 return None
             found = self.agencies_of_heading(anc)
             if found:
                 return found, self._intro_role(anc)
+            if anc.is_heading and _grammar()["duty_section"].fullmatch(heading_text(anc)):
+                subject = self._document_body()
+                return (subject, None) if subject else None
         return None
+
+    def _document_body(self) -> list[Mention] | None:
+        """The body a function-list document is about: the first one it defines ("X là cơ quan ...")."""
+        if self._subject is None:
+            self._subject = []
+            for m in _grammar()["body_definition"].finditer(self.f):
+                near = [x for x in self.page.mentions(max(0, m.start() - 160), m.start() + 1)
+                        if m.start() - 2 <= x.end <= m.start() + 1]
+                if near:
+                    self._subject = near[-1:]
+                    break
+        return self._subject or None
 
     def _intro_role(self, node: Node) -> str | None:
         if not node.is_intro:
@@ -431,8 +451,8 @@ class DutyReader:
             return []
         first = parts[0]
         if is_non_duty(f, first[0], first[1]) or not re.match(r"\s*[^\W\d_]", f[first[0]:first[0] + 3]) \
-                or len(_WORDS.findall(f, first[0], first[1])) < 2:
-            return []   # (a lone word under a heading, "Điều", is no duty)
+                or len(_WORDS.findall(f, first[0], first[1])) < 2 or _grammar()["topic"].match(f, first[0], first[1]):
+            return []   # (a lone word under a heading, "Điều", is no duty, nor a topic: "Về địa giới hành chính:")
         own = _grammar()["own_subject"].match(f, ss, first[1])
         if own and not {m.agency.id for m in self.page.mentions(ss, own.end())} & {m.agency.id for m in agencies}:
             return []   # it names a body of its own, not the heading's
