@@ -66,6 +66,14 @@ def test_website_boilerplate_is_cut_from_the_end():
     assert any("boilerplate" in w for w in src.warnings)
 
 
+def test_a_legal_site_closing_line_ends_the_page(tmp_path):
+    page = tmp_path / "article.md"
+    page.write_text("# Nhiệm vụ của Sở Nội vụ\n\n" + "Sở Nội vụ chủ trì thực hiện Kế hoạch.\n\n" * 5
+                    + "Quý khách cần hỏi thêm thông tin về có thể đặt câu hỏi tại đây.\n", encoding="utf-8")
+    src = read_source(page)
+    assert "Quý khách" not in src.text and src.text.endswith("Kế hoạch.")
+
+
 @pytest.mark.parametrize("content, problem", [
     (b"", "empty"),
     (b"   \n\t  \n", "empty"),
