@@ -22,8 +22,9 @@ _TITLES = {"nghi quyet": "nghi_quyet", "quyet dinh": "quyet_dinh", "chi thi": "c
            "bao cao": "bao_cao"}
 _TITLE_LINE = re.compile(r"^\W*(nghi quyet|quyet dinh|chi thi|ke hoach|bao cao)\W*$", re.MULTILINE)
 _OWN_NUMBER = re.compile(r"(?:^|\|)\W*so\s*:?\s*(?=\d)", re.MULTILINE)
-_DATE_LINE = re.compile(r"(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s*(\d{1,2})\s+nam\s+(\d{4})"
-                        r"|(?:^|\|)[^\n,|]{2,40},\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.MULTILINE)
+# "Hà Nội, ngày 02 tháng 12 năm 2025": a place (no digits: not "Kết luận số 192-KL/TW, ngày 19/9/2025"), then the date
+_DATE_LINE = re.compile(r"(?:^|\|)[^\n,|\d]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s*(\d{1,2})\s+nam\s+(\d{4})"
+                        r"|(?:^|\|)[^\n,|\d]{2,40},\s*ngay\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.MULTILINE)
 _ARTICLE_SIGNS = re.compile(r"(?:^|\n)\s*(?:nguon\s*:|you are currently viewing|\(con nua\)|bai \d+\s*:|theo\s+[^\n]{0,40}\.vn)")
 # ("đã" if it is there, as "(?:da\s+)?ban hanh" would take it, written so the search skips ahead to a "d" or "b")
 _ISSUED = re.compile(r"(?:da\s+ban hanh|ban hanh|(?:da|vua)\s+(?:co|ky)|toan van)\s+(nghi quyet|quyet dinh|chi thi|ke hoach)"
