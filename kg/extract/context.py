@@ -26,6 +26,7 @@ class Grammar:
     annual: re.Pattern[str]
     forward: re.Pattern[str]
     past: re.Pattern[str]
+    past_unless_forward: re.Pattern[str]
     continuation: re.Pattern[str]
     sections: tuple[tuple[str, re.Pattern[str]], ...]
     any_section: re.Pattern[str]   # finds what one of `sections` finds, if any (most headings name none)
@@ -58,7 +59,8 @@ def grammar() -> Grammar:
         pattern = rf"^(?:{words})|(?:[,;]\s*|\b(?:va|cac|nhung)\s+)(?:{words})$" if e.edge else rf"(?:{words})"
         sections.append((e.value or "", re.compile(pattern)))
     annual = re.compile(one_of(word_start([p + r"\b" for p in lex.phrases("annual")])))
-    return Grammar(deadline, year_block, annual, forward, past, re.compile(rf"^\s*{lex.alternation('continuation')}\b"),
+    past_unless_forward = re.compile(one_of(word_start(lex.phrases("past_unless_forward"))))
+    return Grammar(deadline, year_block, annual, forward, past, past_unless_forward, re.compile(rf"^\s*{lex.alternation('continuation')}\b"),
                    tuple(sections), re.compile("|".join(p.pattern for _, p in sections)))
 
 

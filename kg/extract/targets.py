@@ -85,7 +85,7 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
         if not goal:
             continue   # a number not stated as a goal; words that are no dated goal
         if past is None:
-            past = [] if in_targets else [(s, e) for s, e in page.sentences(start, end) if g.past.search(folded[s:e])]
+            past = [] if in_targets else [(s, e) for s, e in page.sentences(start, end) if _reports(folded[s:e])]
         if any(s <= cs < e for s, e in past):
             continue
         if numbers:
@@ -98,6 +98,14 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
             if t is not None:
                 out.append(t)
     return with_subjects(node, out)
+
+
+def _reports(sentence: str) -> bool:
+    """A sentence about the past: a past cue ("đã", "09 tháng đầu năm"), or one that compares with the same
+    period before ("tăng 26,94% so với cùng kỳ") and has no forward cue of its own."""
+    g = grammar()
+    return bool(g.past.search(sentence)) or (bool(g.past_unless_forward.search(sentence))
+                                             and not g.forward.search(sentence))
 
 
 def _after_issue(folded: str, cs: int, ce: int, issued: int | None) -> bool:
