@@ -20,6 +20,7 @@ from .areas import keyword_area, strong_area
 from .context import NodeContext, deadline_years, grammar
 from .numbers import Quantity, comparator
 from .page import DocState, Page
+from .roles import is_non_duty, starts_with_verb
 
 _SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
 _DIGIT = re.compile(r"\d")
@@ -347,6 +348,11 @@ def _level_target(page: Page, cf: str, cs: int, ce: int, ctx: NodeContext, lead_
     body = re.sub(r"^\s*(?:[-+*]\s*)?(?:trong do,\s*)?(?:(?:den|toi)\s+(?:het\s+|cuoi\s+)?nam\s+20\d\d\s*[,:]?\s*)", "", cf)
     if len(body.split()) < 4 or not p["level_verb"].search(body):
         return None
+    lead = cs + len(cf) - len(cf.lstrip(" -+*"))
+    subject = next((m for m in page.mentions(cs, ce) if m.start == lead), None)
+    if subject is not None and starts_with_verb(page.folded, subject.end, ce) \
+            and not is_non_duty(page.folded, subject.end, ce):
+        return None   # "Văn phòng Chính phủ xây dựng Nghị định ..., trình Chính phủ trong năm 2025": a body's task
     if re.match(r"\s*(?:phan dau|ty le|muc do)\b", body) and not in_targets:
         return None
     cmp = "reduce_by" if re.match(r"\s*(?:tiep tuc\s+)?giam\b", body) else "="
