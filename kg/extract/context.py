@@ -16,6 +16,11 @@ from ..lexicon import lexicon, not_after, one_of, word_start
 from ..structure import Node, heading_text
 from .areas import folded_heading_area
 
+# sections whose sentences state no duty: achieved results, principles, recipients, the steps of a procedure;
+# nor any target, and neither do the criteria of a rating ("Tiêu chí xếp loại ...": thresholds, not goals)
+NO_DUTY_SECTIONS = ("results", "views", "recipients", "procedure")
+NO_TARGET_SECTIONS = (*NO_DUTY_SECTIONS, "criteria")
+
 
 @dataclass(frozen=True)
 class Grammar:
@@ -139,7 +144,8 @@ def contexts(root: Node) -> dict[int, NodeContext]:
     down: dict[int, tuple[str | None, str | None, int | None]] = {}   # node id -> (section, area, year)
     for node in root.walk():
         section, area, year = down.get(id(node.parent), (None, None, None))
-        section = _own_section(node) or section
+        if section != "criteria":   # the levels of a rating ("1. Hoàn thành xuất sắc nhiệm vụ") stay its criteria
+            section = _own_section(node) or section
         if node.kind == "root":
             down[id(node)] = (section, area, year)
             continue

@@ -14,11 +14,9 @@ from bisect import bisect_left
 
 from ..model import Document, ReviewItem
 from ..structure import Node
-from .context import NodeContext, deadline_years, grammar
+from .context import NO_DUTY_SECTIONS, NO_TARGET_SECTIONS, NodeContext, deadline_years, grammar
 from .page import Page
 from .roles import is_non_duty, starts_with_verb
-
-_SKIP = ("results", "views", "recipients", "procedure")
 
 
 def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[ReviewItem]:
@@ -33,7 +31,7 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
         if node.kind in ("root", "implicit", "caps"):
             continue
         ctx = ctxs[id(node)]
-        if ctx.section in _SKIP:
+        if ctx.section in NO_DUTY_SECTIONS:
             continue
         if node.children and _read_below(node, starts, ends[id(node)]):
             continue   # a heading ("2. Giao Sở Xây dựng") whose items were read
@@ -41,7 +39,7 @@ def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[Revi
             if page.asks(cs):
                 continue   # a question states nothing to read
             kind, reason = _cue(page, cs, ce, ctx)
-            if kind is None:
+            if kind is None or (kind == "target" and ctx.section in NO_TARGET_SECTIONS):
                 continue
             total += 1
             if not any(s < ce and cs < e and k == kind for s, e, k in facts):

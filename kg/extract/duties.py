@@ -25,7 +25,7 @@ from ..model import Agency, Duty
 from ..segment import split_at
 from ..structure import Node, heading_text
 from .areas import keyword_area
-from .context import NodeContext
+from .context import NO_DUTY_SECTIONS, NodeContext
 from .page import DocState, Page
 from .roles import is_non_duty, role_of, skip_modifiers, starts_with_verb, verb_cluster
 from .tasks import deadline_of
@@ -35,7 +35,6 @@ from .tasks import deadline_of
 def _deadline_clause() -> re.Pattern[str]:
     return re.compile(rf"(?:{lexicon().alternation('deadline_phrase')})\b")
 
-_SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
 
 
 @lru_cache(maxsize=1)
@@ -251,7 +250,7 @@ class DutyReader:
 
     # -- duties ---------------------------------------------------------------------
     def read(self, node: Node, ctx: NodeContext) -> list[Duty]:
-        if ctx.section in _SKIP_SECTIONS or node.kind in ("root", "implicit", "caps", "row"):
+        if ctx.section in NO_DUTY_SECTIONS or node.kind in ("root", "implicit", "caps", "row"):
             return []
         start, end = node.body_start, node.end
         if end <= start:

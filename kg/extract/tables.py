@@ -84,7 +84,7 @@ class TableReader:
             self.state.table = header
             return [], [], []
         table = self.state.table
-        if table is None or ctx.section in ("recipients", "procedure"):
+        if table is None or ctx.section in ("recipients", "procedure", "criteria"):
             return [], [], []
         texts = [self.page.folded[s:e].strip() for s, e in cells]
         if not any(texts):

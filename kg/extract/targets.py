@@ -17,12 +17,11 @@ from ..lexicon import lexicon
 from ..model import Target
 from ..structure import Node
 from .areas import keyword_area, strong_area
-from .context import NodeContext, deadline_years, grammar
+from .context import NO_TARGET_SECTIONS, NodeContext, deadline_years, grammar
 from .numbers import Quantity, comparator
 from .page import DocState, Page
 from .roles import is_non_duty, starts_with_verb
 
-_SKIP_SECTIONS = ("results", "views", "recipients", "procedure")
 _DIGIT = re.compile(r"\d")
 
 
@@ -46,7 +45,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> list[Target]:
     """Targets stated in one paragraph (its own text, not its children's)."""
     g = grammar()
-    if ctx.section in _SKIP_SECTIONS or node.kind in ("root", "implicit", "row"):
+    if ctx.section in NO_TARGET_SECTIONS or node.kind in ("root", "implicit", "row"):
         return []
     start, end = node.body_start, node.end
     if end <= start:
