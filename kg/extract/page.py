@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..agencies import Mention, find_mentions
 from ..annotate import Annotation, annotate
 from ..ingest import SourceText
+from ..lexicon import lexicon
 from ..model import Deadline, Span
 from ..segment import clauses, sentences, strip
 from ..structure import Node, parse
@@ -27,6 +29,12 @@ _SENTENCE_END = re.compile(r"[.?!\n]")
 # Spaces and punctuation that hold no word (no cue starts or ends in them) and that no name reading looks
 # past: a span ending in them names what it names without them (a sentence and its clause "...;" or "...").
 _NO_WORD = " \t\r\n.,;:"
+
+
+@lru_cache(maxsize=1)
+def _caption() -> re.Pattern[str]:
+    """A line that ends as an image's caption does ("(Hình từ Internet)", "Ảnh minh họa")."""
+    return re.compile(rf"(?:{lexicon().alternation('caption')})[\W_]*$")
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,15 @@ class Page:
         return " ".join(self.view[s:e].split()).strip(" ,.;:-")[:limit]
 
     def asks(self, pos: int) -> bool:
-        """Whether the sentence running on from `pos` is a question ("Mục tiêu đến năm 2030 đạt mức nào?"):
-        an article's subtitle or an image's caption asks about a target or a duty, it states none."""
+        """Whether the sentence running on from `pos` is a question ("Mục tiêu đến năm 2030 đạt mức nào?")
+        or the line is an image's caption ("... (Hình từ Internet)"): an article's subtitle or a caption
+        asks about or shows a target or a duty, it states none."""
         end = _SENTENCE_END.search(self.view, pos)
-        return end is not None and end.group() == "?"
+        if end is not None and end.group() == "?":
+            return True
+        line_end = self.view.find("\n", pos)
+        line_end = len(self.view) if line_end < 0 else line_end
+        return _caption().search(self.folded, max(pos, line_end - 60), line_end) is not None
 
     def mentions(self, s: int, e: int) -> list[Mention]:
         """The bodies named in view[s:e] (the readers and the review ask for the same spans: kept)."""
