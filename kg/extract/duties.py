@@ -94,7 +94,7 @@ class DutyReader:
         self.page, self.state = page, state
         self.f = page.folded
         self._heading_agencies: dict[int, list[Mention] | None] = {}
-        self._subject: list[Mention] | None = None   # the body the document is about, once looked for
+        self._subjects: list[Mention] | None = None   # the bodies the document says it is about, once looked for
         self._bare: set[int] = set()   # headings that say nothing but their bodies ("Sở X có trách nhiệm:")
         self.last_subject: list[Mention] | None = None   # the subject of the sentence just read
 
@@ -222,21 +222,29 @@ class DutyReader:
             if found:
                 return found, self._intro_role(anc)
             if anc.is_heading and _grammar()["duty_section"].fullmatch(heading_text(anc)):
-                subject = self._document_body()
-                return (subject, None) if subject else None
+                subject = self._document_body(anc.start)
+                return ([subject], None) if subject else None
         return None
 
-    def _document_body(self) -> list[Mention] | None:
-        """The body a function-list document is about: the first one it defines ("X là cơ quan ...")."""
-        if self._subject is None:
-            self._subject = []
-            for m in _grammar()["body_definition"].finditer(self.f):
+    def _document_body(self, before: int) -> Mention | None:
+        """The body a function-list section is about: the last one named before it as what the document
+        defines ("X là cơ quan ...") or whose duties it lays down ("... nhiệm vụ và quyền hạn của X như
+        sau:"), else the first one named so anywhere."""
+        if self._subjects is None:
+            g, found = _grammar(), []
+            for m in g["body_definition"].finditer(self.f):
                 near = [x for x in self.page.mentions(max(0, m.start() - 160), m.start() + 1)
                         if m.start() - 2 <= x.end <= m.start() + 1]
                 if near:
-                    self._subject = near[-1:]
-                    break
-        return self._subject or None
+                    found.append(near[-1])
+            for m in g["duty_heading"].finditer(self.f):
+                near = [x for x in self.page.mentions(m.end(), min(len(self.f), m.end() + 160)) if x.start == m.end()]
+                if near:
+                    found.append(near[0])
+            self._subjects = sorted(found, key=lambda x: x.start)
+        if not self._subjects:
+            return None
+        return next((x for x in reversed(self._subjects) if x.start < before), self._subjects[0])
 
     def _intro_role(self, node: Node) -> str | None:
         if not node.is_intro:
