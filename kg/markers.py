@@ -27,6 +27,8 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("dot", re.compile(r"([•●▪◦·✓➢❖►])\s*")),
 ]
 BULLETS = ("dash", "plus", "star", "dot")
+# a line that is only the word of a numbered heading ("**Điều", its number wrapped to the next line)
+NUMBER_ON_NEXT_LINE = re.compile(r"[*_]*(?:Điều|ĐIỀU|Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)[*_]*")
 # The markers as one pattern, tried in the same order (an alternation takes the first that matches, as the
 # loop over MARKERS would): one regex call per line instead of one per kind.  Each kind is a named group,
 # the one that closes last, so `lastgroup` names the kind; `_LABEL` holds the groups of its own pattern.

@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import chain, pairwise
 
 from .lexicon import lexicon
-from .markers import marker_of
+from .markers import NUMBER_ON_NEXT_LINE, marker_of
 from .text import fold_aligned
 
 _BOLD = re.compile(r"\*\*")
@@ -210,14 +210,11 @@ def _hard_wraps(raw: list[str], lines: list[str], joins: list[bool], in_table: l
 _HEADER_LINE = re.compile(r"^(?:Số\s*:?\s*\d|[^,\n]{2,40},\s*ngày\s+\d)")
 
 
-_NUMBER_NEXT = re.compile(r"[*_]*(?:Điều|ĐIỀU|Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)[*_]*")
-
-
 def _line_wraps(prev: str, nxt: str, blank_style: bool, full: bool) -> bool:
     first = nxt[0]
     if first in ",;)" or (first == "." and not nxt.startswith("..")):
         return True
-    if first.isdigit() and _NUMBER_NEXT.fullmatch(prev):
+    if first.isdigit() and NUMBER_ON_NEXT_LINE.fullmatch(prev):
         return True   # "**Điều\n17. Trách nhiệm của Sở Tài chính**": the article's number wrapped to the next line
     if marker_of(nxt) is not None or _HEADER_LINE.match(nxt) or _HEADER_LINE.match(prev):
         return False

@@ -117,9 +117,9 @@ class DutyReader:
                     break
                 pos = _skip_ws(f, comma + 1, end)
                 continue
-            m = g["lead_in"].match(f, pos, end) or g["phrase_lead_in"].match(f, pos, end)
-            if not m and mentions and g["phrase_lead_in_word"].match(f, pos, end):
-                m = g["phrase_lead_in_word"].match(f, pos, end)   # a long one, or one with a bracket: see below
+            # (a phrase too long for `phrase_lead_in`, or one with a bracket, is found by its first word: see below)
+            m = g["lead_in"].match(f, pos, end) or g["phrase_lead_in"].match(f, pos, end) \
+                or g["phrase_lead_in_word"].match(f, pos, end)
             if not m or not mentions:
                 break
             if not (body_at(m.end()) or g["condition"].match(f, _skip_ws(f, m.end(), end), end)):
@@ -189,8 +189,8 @@ class DutyReader:
             start = duty_heading.end()
         # "BỘ NỘI VỤ" over a page is its issuer; "## Bộ Công an", a markdown section with no number that only
         # names a body, is an article's topic (its items are what is said about it, not duties)
-        topic = node.kind in ("caps", "para") and not node.is_intro
-        if (node.is_heading or node.is_intro) and (not topic or duty_heading or (node.kind == "para" and not node.atx)):
+        topic = (node.kind == "caps" or (node.kind == "para" and node.atx)) and not node.is_intro and not duty_heading
+        if (node.is_heading or node.is_intro) and not topic:
             body_end = node.end
             colon = self.page.view.find(":", start, node.end)
             if colon > 0 and node.is_heading and not node.is_intro:
