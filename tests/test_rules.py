@@ -59,3 +59,10 @@ def test_metadata_rule(case):
         assert getattr(d, key) == want, (key, getattr(d, key))
     for key in case.get("none", []):
         assert getattr(d, key) is None, (key, getattr(d, key))
+
+
+def test_review_passes_over_labels_that_name_no_body():
+    text = ("III. TỔ CHỨC THỰC HIỆN\n\n1. Rà soát quy trình nội bộ.\n\nCơ quan phối hợp: **Không**\n\n"
+            "Tổ chức đăng ký chủ trì: ……………\n\nCơ quan chủ trì: đơn vị được giao.\n")
+    reasons = [r.reason for r in extract_document(text_source(text), "rule").review]
+    assert reasons == ["label 'Cơ quan chủ trì:' but no body read after it"], reasons

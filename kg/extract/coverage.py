@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 
+from ..lexicon import lexicon
 from ..model import Document, ReviewItem
 from ..structure import Node
 from .context import NO_DUTY_SECTIONS, NO_TARGET_SECTIONS, NodeContext, deadline_years, grammar
 from .page import Page
 from .roles import is_non_duty, starts_with_verb
+
+
+@lru_cache(maxsize=1)
+def _empty_field() -> re.Pattern[str]:
+    """What fills a label that names no body: "Cơ quan phối hợp: Không", a form's blank "…………"."""
+    return re.compile(rf"[\s*_]*(?:(?:{lexicon().alternation('empty_field')})\b|[.…_]{{2,}}|…)")
 
 
 def review(page: Page, ctxs: dict[int, NodeContext], doc: Document) -> list[ReviewItem]:
@@ -84,7 +92,8 @@ def _cue(page: Page, cs: int, ce: int, ctx: NodeContext) -> tuple[str | None, st
         if starts_with_verb(f, pos, ce) and not is_non_duty(f, pos, ce):
             return "duty", f"'{m.surface}' is followed by a duty verb, but no duty was read"
     for c in ann.within("label", cs, ce):
-        if c.value != "other" and page.view[c.end:c.end + 2].strip().startswith(":"):
+        if c.value != "other" and page.view[c.end:c.end + 2].strip().startswith(":") \
+                and not _empty_field().match(f, f.find(":", c.end) + 1, ce):
             return "duty", f"label '{page.view[c.start:c.end]}:' but no body read after it"
     for r in ann.within("requester", cs, ce):
         if any(0 <= m.start - r.end <= 2 for m in mentions):
