@@ -16,9 +16,10 @@ from ..lexicon import lexicon, not_after, one_of, word_start
 from ..structure import Node, heading_text
 from .areas import folded_heading_area
 
-# sections whose sentences state no duty: achieved results, principles, recipients, the steps of a procedure;
+# sections whose sentences state no duty: achieved results, principles, recipients, the steps of a procedure,
+# an organisation's structure (a list of its units: "Ban Thanh tra, kiểm tra" names a unit, it gives no duty);
 # nor any target, and neither do the criteria of a rating ("Tiêu chí xếp loại ...": thresholds, not goals)
-NO_DUTY_SECTIONS = ("results", "views", "recipients", "procedure")
+NO_DUTY_SECTIONS = ("results", "views", "recipients", "procedure", "structure")
 NO_TARGET_SECTIONS = (*NO_DUTY_SECTIONS, "criteria")
 
 
@@ -83,7 +84,8 @@ def _own_section(n: Node) -> str | None:
             if kind:
                 return kind
         return None
-    if n.kind in ("root", "row") or (n.kind == "para" and not (n.is_intro and len(n.body) < 120) and not n.bold):
+    if n.kind in ("root", "row") or (n.kind == "para" and not (n.is_intro and len(n.body) < 120) and not n.bold
+                                     and not n.atx):
         return None
     if not (n.is_heading or n.kind in ("roman", "caps", "part")):
         return None
