@@ -31,6 +31,7 @@ class CueEntry:
     words: tuple[str, ...]   # as written in the file
     example: str
     edge: bool = False       # section words that count only at the start of a heading or end a list ending it
+    alone: bool = False      # section words that count only as the whole heading or a list of them
 
     @property
     def folded(self) -> tuple[str, ...]:
@@ -217,5 +218,6 @@ def lexicon() -> Lexicon:
         n = counts.get(cat, 0) + 1
         counts[cat] = n
         entries.append(CueEntry(id=f"{cat}:{value or ''}#{n}", category=cat, value=value,
-                                words=tuple(item["words"]), example=item["example"], edge=item.get("edge", False)))
+                                words=tuple(item["words"]), example=item["example"], edge=item.get("edge", False),
+                                alone=item.get("alone", False)))
     return Lexicon(entries)

@@ -62,7 +62,12 @@ def grammar() -> Grammar:
         words = "|".join(re.escape(w) for w in sorted(e.folded, key=len, reverse=True))
         # at the end only after a list's separator or "các"/"những" ("MỤC ĐÍCH VÀ YÊU CẦU", "CÁC YÊU CẦU"),
         # not after a subject ("Thủ tướng Chính phủ yêu cầu:" opens the duties it asks for)
-        pattern = rf"^(?:{words})|(?:[,;]\s*|\b(?:va|cac|nhung)\s+)(?:{words})$" if e.edge else rf"(?:{words})"
+        if e.alone:   # "YÊU CẦU", "MỤC ĐÍCH, YÊU CẦU", "Mục đích và yêu cầu" (not "Yêu cầu đối với hệ thống ...")
+            pattern = rf"^(?:{words})(?:\s*(?:[,;\-–]|\bva\b)\s*(?:{words}))*$"
+        elif e.edge:
+            pattern = rf"^(?:{words})|(?:[,;]\s*|\b(?:va|cac|nhung)\s+)(?:{words})$"
+        else:
+            pattern = rf"(?:{words})"
         sections.append((e.value or "", re.compile(pattern)))
     annual = re.compile(one_of(word_start([p + r"\b" for p in lex.phrases("annual")])))
     past_unless_forward = re.compile(one_of(word_start(lex.phrases("past_unless_forward"))))
