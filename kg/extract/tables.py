@@ -32,8 +32,8 @@ from .roles import starts_with_verb
 from .targets import read_targets
 from .tasks import deadline_of
 
-_YEAR_LINE = re.compile(r"(?:(?:muc tieu|chi tieu)\s+)?(?:den|toi|trong)?\s*(?:het\s+)?nam\s+20\d\d")
-_YEAR_CELL = re.compile(r"^(?:nam\s+|den nam\s+|muc tieu (?:den )?nam\s+)?(20\d\d)$")
+# a header cell or a line of its own that only names a year: "Năm 2025", "Đến năm 2030", "Mục tiêu đến hết năm 2025"
+_YEAR_CELL = re.compile(r"^(?:(?:muc tieu|chi tieu)\s+)?(?:(?:den|toi|trong)\s+)?(?:het\s+)?(?:nam\s+)?(20\d\d)$")
 
 
 @lru_cache(maxsize=1)
@@ -124,11 +124,10 @@ class TableReader:
         """A short line that only names a year ("Đến năm 2030") between an open table's rows: it dates
         the rows after it, as a section row would (True), and the table goes on."""
         table = self.state.table
-        text = self.page.folded[node.body_start:node.end].strip(" *:.")
-        years = deadline_years(text) if table is not None and len(text) < 40 else []
-        if table is None or len(years) != 1 or not _YEAR_LINE.fullmatch(text):
+        m = _YEAR_CELL.match(self.page.folded[node.body_start:node.end].strip(" *:.")) if table is not None else None
+        if table is None or m is None:
             return False
-        table.row_year = years[0][1]
+        table.row_year = int(m.group(1))
         return True
 
     def _section_row(self, cells: list[tuple[int, int]], table: TableHeader) -> bool:
