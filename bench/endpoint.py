@@ -39,7 +39,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_endpoint_abuse import tree_cpu
+from kg.allocator import uses_mimalloc
+from test_endpoint_abuse import _descendants, tree_cpu
 
 PREFIXES = ("PREFIX cchc: <https://w3id.org/cchc-kg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
             "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ")
@@ -191,7 +192,7 @@ def paired(ratios: list[float]) -> tuple[float, float, float]:
 class Servers:
     """`kg serve` and Oxigraph's server on the same store, in one storage mode."""
 
-    def __init__(self, store: Path, mode: str, workers: int, max_memory: int) -> None:
+    def __init__(self, store: Path, mode: str, workers: int, max_memory: int, allocator: str) -> None:
         self.procs: list[subprocess.Popen] = []
         self.tmp = tempfile.TemporaryDirectory()
         bindir = Path(sys.executable).parent
@@ -199,7 +200,8 @@ class Servers:
         self.kg = f"http://127.0.0.1:{kg_port}/sparql"
         self.ox = f"http://127.0.0.1:{ox_port}/query"
         cmd = [str(bindir / "kg"), "serve", "--store", str(store), "--port", str(kg_port),
-               "--workers", str(workers), "--max-memory", str(max_memory)] + (["--on-disk"] if mode == "disk" else [])
+               "--workers", str(workers), "--max-memory", str(max_memory), "--allocator", allocator] + \
+            (["--on-disk"] if mode == "disk" else [])
         log = Path(self.tmp.name) / "kg.log"
         started = time.monotonic()
         with open(log, "w") as err:
@@ -216,6 +218,8 @@ class Servers:
             if "queried in memory now" not in log.read_text():
                 raise SystemExit("kg serve did not copy the store into memory: " + log.read_text())
             self.kg_memory = time.monotonic() - started
+        under = _descendants(self.procs[0].pid)
+        self.allocator = "mimalloc" if under and all(uses_mimalloc(p) for p in under) else "system"
         oxigraph = str(bindir / "oxigraph")
         bind = f"127.0.0.1:{ox_port}"
         if mode == "disk":
@@ -283,6 +287,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=8,
                     help="turns of each server per query kind and client count (medians are printed)")
     ap.add_argument("--workers", type=int, default=2, help="kg serve's query workers")
+    ap.add_argument("--allocator", choices=["mimalloc", "system"], default="mimalloc",
+                    help="kg serve's --allocator (its on-disk workers' memory allocator)")
     ap.add_argument("--max-memory", type=int, default=1500, help="kg serve's MB per worker (the copy must fit)")
     ap.add_argument("--floor-runs", type=int, default=200,
                     help="runs of each query in this process for the floor (0: not measured)")
@@ -291,13 +297,14 @@ def main() -> None:
     print(f"store {args.store}: {triples:,} triples; load from {'wrk' if shutil.which('wrk') else 'Python threads'}; "
           f"{args.rounds} rounds of {args.seconds:g} s per server; kg serve with {args.workers} workers")
     for mode in args.mode or ["memory", "disk"]:
-        servers = Servers(args.store, mode, args.workers, args.max_memory)
+        servers = Servers(args.store, mode, args.workers, args.max_memory, args.allocator)
         try:
             other = "oxigraph serve (in memory)" if mode == "memory" else "oxigraph serve-read-only (on disk)"
             ready = f"kg serve answered its first query {servers.kg_ready:.1f} s after start"
             if mode == "memory":
                 ready += f"; its shared in-memory copy was ready after {servers.kg_memory:.1f} s"
-            print(f"\n{mode}: kg serve vs {other}; {ready}")
+            print(f"\n{mode}: kg serve vs {other}; {ready}; kg's query workers use the {servers.allocator} "
+                  "allocator")
             print(f"  {'query':30} {'clients':>7} {'kg p50/p95 ms':>15} {'ox p50/p95 ms':>15} "
                   f"{'kg req/s':>9} {'ox req/s':>9} {'p50 ×':>17} {'req/s ×':>17} {'CPU ms kg/ox':>13} {'×':>17}")
             at_one: dict[str, float] = {}

@@ -65,6 +65,7 @@ class Settings:
     read_timeout: float = 10.0       # seconds for a request to arrive in full (head and body)
     max_queue: int = 16              # queries waiting for a worker; more are refused with 503
     max_connections: int = 32        # connections handled at once; more are refused with 503
+    allocator: str = "mimalloc"      # on-disk workers' memory allocator: mimalloc when installed, or "system"
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:

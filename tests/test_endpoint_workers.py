@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import threading
 import time
 import urllib.parse
 
 import pytest
 
-from test_endpoint_abuse import start_endpoint
+from kg.allocator import mimalloc_library, uses_mimalloc
+from test_endpoint_abuse import PeakRSS, _descendants, start_endpoint
 
 pytestmark = pytest.mark.slow
 
@@ -173,3 +175,46 @@ def test_the_in_memory_copy_holds_the_stored_quads(corpus_build, monkeypatch, tm
     copy = split(copy_into_memory(path).quads_for_pattern(None, None, None, None))
     assert copy == disk and disk[1] > 0
     assert list(tmp_path.iterdir()) == []      # the dump it went through is gone
+
+
+def _query_workers(pid: int) -> list[int]:
+    """The query workers under a kg serve process (spawned or forked by multiprocessing)."""
+    workers = []
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                command = f.read()
+        except OSError:
+            continue
+        if b"multiprocessing" in command and b"resource_tracker" not in command:
+            workers.append(p)
+    return workers
+
+
+@pytest.mark.parametrize("allocator", ["mimalloc", "system"])
+def test_the_on_disk_workers_run_with_the_allocator_asked_for_and_the_server_keeps_its_own(
+        allocator, corpus_build, tmp_path):
+    if allocator == "mimalloc" and mimalloc_library() is None:
+        pytest.skip("mimalloc is not installed here")
+    log = tmp_path / "stderr.log"
+    proc, url = start_endpoint(corpus_build.store, {"workers": 2, "allocator": allocator, "in_memory": False}, log)
+    try:
+        conn = http.client.HTTPConnection(*urllib.parse.urlsplit(url).netloc.split(":"), timeout=30)
+        status, body = ask(conn, DOCUMENTS)
+        assert status == 200 and json.loads(body)["results"]["bindings"]
+        workers = _query_workers(proc.pid)
+        assert len(workers) >= 2
+        assert all(uses_mimalloc(p) is (allocator == "mimalloc") for p in workers)
+        assert not uses_mimalloc(proc.pid)
+        assert "LD_PRELOAD" not in os.environ or "libmimalloc" not in os.environ["LD_PRELOAD"]
+        # the memory limit holds with either allocator: a query past it is stopped, the tree stays small
+        with PeakRSS(proc.pid) as peak:
+            status, body = ask(conn, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f")
+        assert status == 503 and "memory" in body, (status, body)
+        assert peak.peak < 2**30, f"process tree peaked at {peak.peak >> 20} MB"
+        conn = http.client.HTTPConnection(*urllib.parse.urlsplit(url).netloc.split(":"), timeout=30)
+        assert ask(conn, DOCUMENTS)[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert "Traceback" not in log.read_text() and "ld.so" not in log.read_text(), log.read_text()
