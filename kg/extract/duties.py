@@ -97,6 +97,7 @@ class DutyReader:
         self._subjects: list[Mention] | None = None   # the bodies the document says it is about, once looked for
         self._bare: set[int] = set()   # headings that say nothing but their bodies ("Sở X có trách nhiệm:")
         self.last_subject: list[Mention] | None = None   # the subject of the sentence just read
+        self.named_subject = False    # whether the sentence just read names a subject of its own (read or not)
 
     # -- subjects -------------------------------------------------------------------
     def subject_at(self, pos: int, end: int, mentions: list[Mention]) -> tuple[list[Mention], int] | None:
@@ -120,21 +121,22 @@ class DutyReader:
             # (a phrase too long for `phrase_lead_in`, or one with a bracket, is found by its first word: see below)
             m = g["lead_in"].match(f, pos, end) or g["phrase_lead_in"].match(f, pos, end) \
                 or g["phrase_lead_in_word"].match(f, pos, end)
-            if not m or not mentions:
+            if not m or not mentions or _title_of(f, m.start(), f.rfind(",", m.start(), m.end())):
                 break
             if not (body_at(m.end()) or g["condition"].match(f, _skip_ws(f, m.end(), end), end)):
                 # "Trên cơ sở các Nghị định về phân cấp, phân quyền, các Bộ ...", "Đối với 355 nhiệm vụ (danh
                 # mục theo Báo cáo số ... của Bộ Nội vụ), các Bộ ...": the phrase runs to the comma before a body
                 # (not one inside brackets)
                 comma = next((c for c in _commas(f, m.start(), min(end, pos + 250))
-                              if body_at(c + 1) and f.count("(", pos, c) == f.count(")", pos, c)), None)
+                              if body_at(c + 1) and f.count("(", pos, c) == f.count(")", pos, c)
+                              and not _title_of(f, m.start(), c)), None)
                 if comma is None:
                     break
                 pos = _skip_ws(f, comma + 1, end)
                 continue
             pos = m.end()
         m = g["prefix"].match(f, pos, end)
-        if m:
+        if m and not _title_of(f, pos, f.rfind(",", pos, m.end())):
             pos = m.end()
         found: list[Mention] = []
         while pos < end:
@@ -279,7 +281,7 @@ class DutyReader:
         item = node.kind != "para" or "**" in self.page.text[start:min(end, start + 160)]
         for i, (ss, se) in enumerate(self.page.sentences(start, end)):
             mentions = self.page.mentions(ss, se)
-            self.last_subject = None
+            self.last_subject, self.named_subject = None, False
             own, objects = self.sentence(ss, se, mentions, item) if mentions else ([], [])
             if own_heading and not node.is_intro and i == 0 and not own:
                 duties.extend(objects)
@@ -290,7 +292,9 @@ class DutyReader:
             elif carrying and own and self.last_subject:
                 self.state.carried_subject = self.last_subject
             elif carrying and not own and self.state.carried_subject:
-                own = self._carried(ss, se, self.state.carried_subject)
+                # "Căn cứ ..., Ủy ban nhân dân cấp tỉnh quyết định ...": a sentence with a subject of its own does
+                # not continue the body of the sentences before, even when its verb is not read as a duty's
+                own = [] if self.named_subject else self._carried(ss, se, self.state.carried_subject)
                 if not own:
                     self.state.carried_subject = None
             duties.extend(own)
@@ -367,9 +371,11 @@ class DutyReader:
         prev_role: str | None = None
         q_start = ss
         past: bool | None = None   # whether the sentence tells of the past, read when a clause asks
+        self.named_subject = False
         for cs, ce in self._clauses(ss, se, mentions):
             cm = [m for m in mentions if cs <= m.start < ce]
             sub = self.subject_at(cs, ce, cm) if cm else None
+            self.named_subject = self.named_subject or bool(sub and sub[1] < ce)
             if sub and f.startswith(":", sub[1]) and item:
                 # "- Sở Tài chính: thẩm định kinh phí ...", "(*) Giao Sở Xây dựng: Chỉ đạo ...", not a plain line such
                 # as a news title ("Văn phòng UBND tỉnh: Cải cách thủ tục hành chính ...")
@@ -392,7 +398,8 @@ class DutyReader:
                     opener = _grammar()["opener"].search(f, max(cs, m.start - 40), m.start)
                     after_comma = f[m.start - 2:m.start] == ", " or (opener and f[opener.start() - 2:opener.start()]
                                                                       == ", ")
-                    if m.start > cs and after_comma and _grammar()["comma_subject"].search(f[cs:m.start]):
+                    if m.start > cs and after_comma and _grammar()["comma_subject"].search(f[cs:m.start]) \
+                            and not _title_of(f, cs, f.rfind(",", cs, m.start)):
                         sub2 = self.subject_at(m.start, ce, [x for x in cm if x.start >= m.start])
                         if sub2 and starts_with_verb(f, sub2[1], ce) and not is_non_duty(f, sub2[1], ce):
                             subject, pred = sub2
@@ -550,6 +557,20 @@ def _province_suffix() -> re.Pattern[str]:
     names = "|".join(re.escape(fold(n)) for n in provinces())
     return re.compile(rf"\s+(?:(?:tinh|thanh pho|tp\.?)(?:\s+(?:{names})\b|(?=\s*[,;:]|\s+(?:va|cung)\b|\s+[a-z]))"
                       rf"|(?:{names})\b)")
+
+
+_OWNER_TITLE = re.compile(r"\bcua\s+([^,;()]{1,40})$")
+
+
+def _title_of(f: str, start: int, comma: int) -> bool:
+    """Whether the comma goes on a list of office-holders a document is 'of': 'Thông tư số 02/2017/TT-VPCP
+    của Bộ trưởng, Chủ nhiệm Văn phòng Chính phủ hướng dẫn ...' cites the minister-and-chairman who issued
+    it, and the body after the comma is not a subject."""
+    m = _OWNER_TITLE.search(f, start, comma)
+    if not m:
+        return False
+    t = _grammar()["title"].fullmatch(m.group(1).rstrip() + " ")
+    return t is not None
 
 
 def _commas(f: str, start: int, end: int) -> Iterator[int]:
