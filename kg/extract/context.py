@@ -17,9 +17,10 @@ from ..structure import Node, heading_text
 from .areas import folded_heading_area
 
 # sections whose sentences state no duty: achieved results, principles, recipients, the steps of a procedure,
-# an organisation's structure (a list of its units: "Ban Thanh tra, kiểm tra" names a unit, it gives no duty);
+# an organisation's structure (a list of its units: "Ban Thanh tra, kiểm tra" names a unit, it gives no duty),
+# a page's references (cited titles and access dates);
 # nor any target, and neither do the criteria of a rating ("Tiêu chí xếp loại ...": thresholds, not goals)
-NO_DUTY_SECTIONS = ("results", "views", "recipients", "procedure", "structure")
+NO_DUTY_SECTIONS = ("results", "views", "recipients", "procedure", "structure", "references")
 NO_TARGET_SECTIONS = (*NO_DUTY_SECTIONS, "criteria")
 
 
