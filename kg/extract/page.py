@@ -37,6 +37,33 @@ def _caption() -> re.Pattern[str]:
     return re.compile(rf"(?:{lexicon().alternation('caption')})[\W_]*$")
 
 
+@lru_cache(maxsize=1)
+def _false_friends() -> re.Pattern[str] | None:
+    """Words whose folded form is a cue's but that mean something else ('chi tiêu', spending, folds as
+    'chỉ tiêu', a target does), matched on the text with its diacritics."""
+    words = sorted({w for e in lexicon().of("false_friend") for w in e.words}, key=lambda w: (-len(w), w))
+    if not words:
+        return None
+    alternation = "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+
+
+def folded_view(view: str) -> str:
+    """The view folded for matching (`fold_aligned`), with the spaces inside a false friend made '_' (same
+    length, offsets kept): 'chi tiêu' then folds to 'chi_tieu', which no cue matches.  A text written
+    without diacritics keeps 'chi tieu', read as the cue it may be."""
+    folded = fold_aligned(view)
+    pattern = _false_friends()
+    if pattern is None or pattern.search(view) is None:
+        return folded
+    chars = list(folded)
+    for m in pattern.finditer(view):
+        for i in range(m.start(), m.end()):
+            if chars[i].isspace():
+                chars[i] = "_"
+    return "".join(chars)
+
+
 @dataclass(frozen=True)
 class Page:
     doc_id: str
@@ -50,7 +77,7 @@ class Page:
     @classmethod
     def of(cls, source: SourceText, doc_id: str) -> Page:
         view = source.view or source.text
-        folded = fold_aligned(view)   # once per document: every reader works on this
+        folded = folded_view(view)   # once per document: every reader works on this
         return cls(doc_id, source.text, view, folded, annotate(view, folded),
                    parse(view, source.text, folded))
 
