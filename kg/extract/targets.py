@@ -30,6 +30,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     lex = lexicon()
     return {
         "skip_level": re.compile(rf"^(?:{lex.alternation('not_level')})\b"),
+        # "Chỉ thị số 07/CT-TTg ngày 14/3/2025 của Thủ tướng Chính phủ về ... đến năm 2030": a cited document's title
+        # ("Thực hiện Chỉ thị số 07/CT-TTg ...": carrying it out is a task, not a goal of this document's)
+        "citation": re.compile(r"^(?:(?:tiep tuc\s+)?(?:trien khai\s+)?(?:thuc hien|trien khai|theo|tai)\s+)?"
+                               rf"(?:{lex.alternation('doc_kind')})\s+(?:so\s+)?\d"),
         "level_verb": re.compile(rf"\b{lex.alternation('level_verb')}\b"),
         "elaboration": re.compile(rf"^{lex.alternation('elaboration')}"),
         "scope": re.compile(r"\bcap (tinh|huyen|xa|so|phong)\b|\btai (tinh)\b|\b(xa), phuong, thi tran\b"),
@@ -336,7 +340,7 @@ def _level_target(page: Page, cf: str, cs: int, ce: int, ctx: NodeContext, lead_
     g = grammar()
     p = _patterns()
     words = cf.split()
-    if len(words) < 4 or p["skip_level"].match(cf.strip()):
+    if len(words) < 4 or p["skip_level"].match(cf.strip()) or p["citation"].match(cf.strip(" -+*")):
         return None
     years = [(pos, y) for pos, y in deadline_years(cf) if not cf.startswith("giai doan", pos)]
     if not years and re.search(r"\bgiai doan\s+20\d\d", cf):
