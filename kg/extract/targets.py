@@ -89,7 +89,7 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
         if not goal:
             continue   # a number not stated as a goal; words that are no dated goal
         if past is None:
-            past = [] if in_targets else [(s, e) for s, e in page.sentences(start, end) if _reports(folded[s:e])]
+            past = [] if in_targets else _past_sentences(page, start, end, state)
         if any(s <= cs < e for s, e in past):
             continue
         if numbers:
@@ -102,6 +102,48 @@ def read_targets(page: Page, node: Node, ctx: NodeContext, state: DocState) -> l
             if t is not None:
                 out.append(t)
     return with_subjects(node, out)
+
+
+_YEAR_FRAME = re.compile(r"[\s*_\-+]*(?:vao |trong )?nam ((?:19|20)\d\d)\s*,")
+_ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _past_sentences(page: Page, start: int, end: int, state: DocState) -> list[tuple[int, int]]:
+    """The paragraph's sentences about the past: those that report ("đã", "so với cùng kỳ", see `_reports`),
+    and those framed by a year before the document's time ("Năm 2017, kinh tế Brasil tăng trưởng ở mức 1,9%",
+    "Vào năm 2011, tỉ lệ ... đạt 90,4%") with no forward cue of their own, as are the sentences after such a
+    first one that name no year of their own.  The document's time is its issue year, or for a page that
+    states none, the latest year it names in a sentence about the past (`_undated_now`)."""
+    folded = page.folded
+    sents = page.sentences(start, end)
+    out = [(s, e) for s, e in sents if _reports(folded[s:e])]
+    now = state.year if state.year is not None else _undated_now(page)
+    if now is None:
+        return out
+    g = grammar()
+    framed_first = False
+    for i, (s, e) in enumerate(sents):
+        sentence = folded[s:e]
+        m = _YEAR_FRAME.match(sentence)
+        framed = bool(m and int(m.group(1)) < now)
+        if i == 0:
+            framed_first = framed
+        if g.forward.search(sentence):
+            continue
+        if framed or (framed_first and i > 0 and not _ANY_YEAR.search(sentence)):
+            out.append((s, e))
+    return out
+
+
+def _undated_now(page: Page) -> int | None:
+    """For a page that states no issue date (an encyclopedia's, an article's): the latest year it names in a
+    sentence about the past ("đã ..."), a time the page has lived through; once per page."""
+    if "undated_now" not in page.memo:
+        past = grammar().past
+        years = [int(y) for sentence in re.split(r"[.\n]", page.folded) if past.search(sentence)
+                 for y in _ANY_YEAR.findall(sentence)]
+        page.memo["undated_now"] = max(years) if years else None
+    return page.memo["undated_now"]
 
 
 def _reports(sentence: str) -> bool:
