@@ -96,7 +96,6 @@ class WorkerPool:
         self._closed = threading.Event()
         self.sandboxed = False        # whether the workers cannot open internet sockets (see forbid_network)
         self._worker_env = worker_environment(settings.allocator)
-        self.allocator = "system"     # the allocator the workers run with (see kg.allocator)
         self.note = ""                # what the operator should know (the store is queried on disk, ...)
         need = triples * BYTES_PER_TRIPLE
         copy = settings.in_memory and "forkserver" in mp.get_all_start_methods()
@@ -115,9 +114,7 @@ class WorkerPool:
             raise
         for w in started:
             self._add(w, [])
-        if started and uses_mimalloc(started[0].proc.pid):
-            self.allocator = "mimalloc"
-        elif settings.allocator == "mimalloc":
+        if settings.allocator == "mimalloc" and not (started and uses_mimalloc(started[0].proc.pid)):
             missing = ("mimalloc is not installed (the cmeel-mimalloc wheel, or Debian's libmimalloc2.0): the "
                        "query workers on disk use the system allocator, 4-11 % slower")
             self.note = f"{self.note}; {missing}" if self.note else missing

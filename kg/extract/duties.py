@@ -567,10 +567,7 @@ def _title_of(f: str, start: int, comma: int) -> bool:
     của Bộ trưởng, Chủ nhiệm Văn phòng Chính phủ hướng dẫn ...' cites the minister-and-chairman who issued
     it, and the body after the comma is not a subject."""
     m = _OWNER_TITLE.search(f, start, comma)
-    if not m:
-        return False
-    t = _grammar()["title"].fullmatch(m.group(1).rstrip() + " ")
-    return t is not None
+    return m is not None and _grammar()["title"].fullmatch(m.group(1).rstrip() + " ") is not None
 
 
 def _commas(f: str, start: int, end: int) -> Iterator[int]:
