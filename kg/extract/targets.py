@@ -128,7 +128,7 @@ def _past_sentences(page: Page, start: int, end: int, state: DocState) -> list[t
         framed = bool(m and int(m.group(1)) < now)
         if i == 0:
             framed_first = framed
-        if g.forward.search(sentence):
+        if (s, e) in out or g.forward.search(sentence):
             continue
         if framed or (framed_first and i > 0 and not _ANY_YEAR.search(sentence)):
             out.append((s, e))
@@ -140,8 +140,9 @@ def _undated_now(page: Page) -> int | None:
     sentence about the past ("đã ..."), a time the page has lived through; once per page."""
     if "undated_now" not in page.memo:
         past = grammar().past
-        years = [int(y) for sentence in re.split(r"[.\n]", page.folded) if past.search(sentence)
-                 for y in _ANY_YEAR.findall(sentence)]
+        folded = page.folded
+        years = [int(y) for s, e in page.sentences(0, len(folded)) if past.search(folded, s, e)
+                 for y in _ANY_YEAR.findall(folded, s, e)]
         page.memo["undated_now"] = max(years) if years else None
     return page.memo["undated_now"]
 
